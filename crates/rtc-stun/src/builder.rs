@@ -1,0 +1,235 @@
+//! Writing STUN messages into a caller's buffer.
+
+use crate::attribute::padded;
+use crate::integrity::fingerprint;
+use crate::message::{ATTRIBUTE_HEADER_LEN, HEADER_LEN, MAGIC_COOKIE, message_type};
+use crate::{
+    Attribute, AttributeType, Class, Error, IntegrityKey, Message, Method, TransactionId,
+};
+
+/// The attributes that close a message to further ordinary attributes.
+const SEALING: [AttributeType; 3] = [
+    AttributeType::MESSAGE_INTEGRITY,
+    AttributeType::MESSAGE_INTEGRITY_SHA256,
+    AttributeType::FINGERPRINT,
+];
+
+/// Writes one STUN message into a borrowed buffer, attribute by attribute, with no allocation.
+///
+/// Integrity and fingerprint go last, in the order RFC 8489 §14 fixes: MESSAGE-INTEGRITY,
+/// MESSAGE-INTEGRITY-SHA256, FINGERPRINT. Once one of them is added, only the ones after it can
+/// follow.
+///
+/// ```
+/// use rtc_stun::{Class, IntegrityKey, Message, MessageBuilder, Method, TransactionId, Attribute};
+///
+/// let key = IntegrityKey::short_term("VOkJxbRl1RmTxUk/WvJxBt");
+/// let mut buf = [0u8; 256];
+/// let mut b = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TransactionId::new([7; 12]))?;
+/// b.add(&Attribute::Username("evtj:h6vY"))?;
+/// b.add(&Attribute::Priority(0x6e0001ff))?;
+/// b.add_message_integrity(&key)?;
+/// b.add_fingerprint()?;
+/// let bytes = b.finish();
+///
+/// let message = Message::parse(bytes)?;
+/// message.verify_integrity(&key)?;
+/// assert_eq!(message.username(), Some("evtj:h6vY"));
+/// # Ok::<(), rtc_stun::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct MessageBuilder<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    tid: TransactionId,
+    /// 0: open; 1: after MESSAGE-INTEGRITY; 2: after MESSAGE-INTEGRITY-SHA256; 3: after FINGERPRINT.
+    sealed: u8,
+}
+
+impl<'b> MessageBuilder<'b> {
+    /// Starts a message with the magic cookie (RFC 8489 §5).
+    pub fn new(
+        buf: &'b mut [u8],
+        class: Class,
+        method: Method,
+        tid: TransactionId,
+    ) -> Result<Self, Error> {
+        Self::with_cookie(buf, class, method, MAGIC_COOKIE.to_be_bytes(), tid)
+    }
+
+    /// Starts a message with the given 4 bytes in place of the magic cookie. A server answering a
+    /// classic RFC 3489 client copies the client's bytes there (RFC 8489 §12).
+    pub fn with_cookie(
+        buf: &'b mut [u8],
+        class: Class,
+        method: Method,
+        cookie: [u8; 4],
+        tid: TransactionId,
+    ) -> Result<Self, Error> {
+        if buf.len() < HEADER_LEN {
+            return Err(Error::BufferTooSmall {
+                needed: HEADER_LEN,
+                available: buf.len(),
+            });
+        }
+        buf[0..2].copy_from_slice(&message_type(class, method).to_be_bytes());
+        buf[2..4].fill(0);
+        buf[4..8].copy_from_slice(&cookie);
+        buf[8..HEADER_LEN].copy_from_slice(tid.as_bytes());
+        Ok(Self {
+            buf,
+            len: HEADER_LEN,
+            tid,
+            sealed: 0,
+        })
+    }
+
+    /// Continues a message already written in `buf[..len]` (by this builder or another writer),
+    /// for example to sign a message whose other attributes were written elsewhere. The message
+    /// must be well formed and not yet carry MESSAGE-INTEGRITY(-SHA256) or FINGERPRINT.
+    pub fn resume(buf: &'b mut [u8], len: usize) -> Result<Self, Error> {
+        let existing = buf.get(..len).ok_or(Error::BufferTooSmall {
+            needed: len,
+            available: buf.len(),
+        })?;
+        let message = Message::parse_allow_rfc3489(existing)?;
+        if let Some(t) = message
+            .attributes()
+            .map(|a| a.attribute_type())
+            .find(|t| SEALING.contains(t))
+        {
+            return Err(Error::MessageSealed(t));
+        }
+        let tid = message.transaction_id();
+        Ok(Self {
+            buf,
+            len,
+            tid,
+            sealed: 0,
+        })
+    }
+
+    /// The transaction id being written.
+    pub fn transaction_id(&self) -> TransactionId {
+        self.tid
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing but the header is written.
+    pub fn is_empty(&self) -> bool {
+        self.len == HEADER_LEN
+    }
+
+    /// Appends an attribute. MESSAGE-INTEGRITY(-SHA256) and FINGERPRINT given here are written
+    /// as they are; use the dedicated methods to compute them.
+    pub fn add(&mut self, attribute: &Attribute<'_>) -> Result<&mut Self, Error> {
+        let t = attribute.attribute_type();
+        if self.sealed > 0 {
+            return Err(Error::MessageSealed(t));
+        }
+        attribute.validate()?;
+        let value_len = attribute.value_len();
+        let start = self.reserve(t, value_len)?;
+        attribute.encode_value(&self.tid, &mut self.buf[start..start + value_len]);
+        Ok(self)
+    }
+
+    /// Appends an attribute from its type and raw value.
+    pub fn add_raw(&mut self, attribute: AttributeType, value: &[u8]) -> Result<&mut Self, Error> {
+        self.add(&Attribute::Unknown { attribute, value })
+    }
+
+    /// Appends UNKNOWN-ATTRIBUTES listing `types` (RFC 8489 §14.13), for a 420 response.
+    pub fn add_unknown_attributes(&mut self, types: &[AttributeType]) -> Result<&mut Self, Error> {
+        let t = AttributeType::UNKNOWN_ATTRIBUTES;
+        if self.sealed > 0 {
+            return Err(Error::MessageSealed(t));
+        }
+        let value_len = types.len() * 2;
+        let start = self.reserve(t, value_len)?;
+        for (slot, ty) in self.buf[start..start + value_len]
+            .chunks_exact_mut(2)
+            .zip(types)
+        {
+            slot.copy_from_slice(&ty.0.to_be_bytes());
+        }
+        Ok(self)
+    }
+
+    /// Appends MESSAGE-INTEGRITY: HMAC-SHA1 over the message so far with the length field
+    /// counting this attribute (RFC 8489 §14.5).
+    pub fn add_message_integrity(&mut self, key: &IntegrityKey) -> Result<&mut Self, Error> {
+        let t = AttributeType::MESSAGE_INTEGRITY;
+        if self.sealed > 0 {
+            return Err(Error::MessageSealed(t));
+        }
+        let start = self.reserve(t, 20)?;
+        let mac = key.sign_sha1(&self.buf[..start - ATTRIBUTE_HEADER_LEN]);
+        self.buf[start..start + 20].copy_from_slice(&mac);
+        self.sealed = 1;
+        Ok(self)
+    }
+
+    /// Appends MESSAGE-INTEGRITY-SHA256 with the full 32-byte HMAC (RFC 8489 §14.6).
+    pub fn add_message_integrity_sha256(&mut self, key: &IntegrityKey) -> Result<&mut Self, Error> {
+        let t = AttributeType::MESSAGE_INTEGRITY_SHA256;
+        if self.sealed > 1 {
+            return Err(Error::MessageSealed(t));
+        }
+        let start = self.reserve(t, 32)?;
+        let mac = key.sign_sha256(&self.buf[..start - ATTRIBUTE_HEADER_LEN]);
+        self.buf[start..start + 32].copy_from_slice(&mac);
+        self.sealed = 2;
+        Ok(self)
+    }
+
+    /// Appends FINGERPRINT (RFC 8489 §14.7); nothing can follow it.
+    pub fn add_fingerprint(&mut self) -> Result<&mut Self, Error> {
+        let t = AttributeType::FINGERPRINT;
+        if self.sealed > 2 {
+            return Err(Error::MessageSealed(t));
+        }
+        let start = self.reserve(t, 4)?;
+        let crc = fingerprint(&self.buf[..start - ATTRIBUTE_HEADER_LEN]);
+        self.buf[start..start + 4].copy_from_slice(&crc.to_be_bytes());
+        self.sealed = 3;
+        Ok(self)
+    }
+
+    /// The finished message.
+    pub fn finish(self) -> &'b [u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Writes an attribute header for `value_len` bytes, zeroes the padding, updates the
+    /// message length, and returns where the value goes.
+    fn reserve(&mut self, attribute: AttributeType, value_len: usize) -> Result<usize, Error> {
+        let total = ATTRIBUTE_HEADER_LEN + padded(value_len);
+        let end = self.len + total;
+        if value_len > usize::from(u16::MAX) || end - HEADER_LEN > usize::from(u16::MAX) {
+            return Err(Error::ValueTooLong {
+                attribute,
+                length: value_len,
+            });
+        }
+        if end > self.buf.len() {
+            return Err(Error::BufferTooSmall {
+                needed: end,
+                available: self.buf.len(),
+            });
+        }
+        let header = &mut self.buf[self.len..self.len + ATTRIBUTE_HEADER_LEN];
+        header[0..2].copy_from_slice(&attribute.0.to_be_bytes());
+        header[2..4].copy_from_slice(&(value_len as u16).to_be_bytes());
+        let start = self.len + ATTRIBUTE_HEADER_LEN;
+        self.buf[start + value_len..end].fill(0);
+        self.len = end;
+        let length = (end - HEADER_LEN) as u16;
+        self.buf[2..4].copy_from_slice(&length.to_be_bytes());
+        Ok(start)
+    }
+}

@@ -1,0 +1,181 @@
+//! Credentials and the integrity mechanisms: MESSAGE-INTEGRITY (HMAC-SHA1),
+//! MESSAGE-INTEGRITY-SHA256, FINGERPRINT (CRC-32), and the short- and long-term key derivations
+//! of RFC 8489 §9.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use crate::message::{ATTRIBUTE_HEADER_LEN, HEADER_LEN};
+use crate::{Error, PasswordAlgorithmId};
+
+/// RFC 8489 §14.7: the CRC-32 is XORed with 0x5354554E ("STUN").
+pub const FINGERPRINT_XOR: u32 = 0x5354_554E;
+
+/// FINGERPRINT value of `bytes` (the message up to the FINGERPRINT attribute, with a length field
+/// that already counts it).
+pub fn fingerprint(bytes: &[u8]) -> u32 {
+    crc32fast::hash(bytes) ^ FINGERPRINT_XOR
+}
+
+/// RFC 8489 §9.1.1 and §9.2.2 run passwords and realms through the OpaqueString profile
+/// (RFC 8265); RFC 5389 used SASLprep (RFC 4013), which RFC 5769's vector 2.4 exercises. Both are
+/// the identity on printable ASCII, which is what ICE and nearly every TURN deployment use; for
+/// other strings SASLprep is applied, and a string SASLprep rejects is used as it is.
+fn prepare(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+        return Cow::Borrowed(s);
+    }
+    stringprep::saslprep(s).unwrap_or(Cow::Borrowed(s))
+}
+
+/// A STUN integrity key with its HMAC states precomputed, so that signing or checking a message
+/// costs only the message's own compression rounds.
+#[derive(Clone)]
+pub struct IntegrityKey {
+    sha1: Hmac<Sha1>,
+    sha256: Hmac<Sha256>,
+}
+
+impl fmt::Debug for IntegrityKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IntegrityKey(..)")
+    }
+}
+
+impl IntegrityKey {
+    /// A key from raw bytes.
+    pub fn from_bytes(key: &[u8]) -> Self {
+        // HMAC accepts keys of any length, so neither call can fail.
+        let sha1 = <Hmac<Sha1> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+        let sha256 = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+        Self { sha1, sha256 }
+    }
+
+    /// Short-term credential key (RFC 8489 §9.1.1): the prepared password itself. ICE uses this
+    /// with the peer's `ice-pwd`.
+    pub fn short_term(password: &str) -> Self {
+        Self::from_bytes(prepare(password).as_bytes())
+    }
+
+    /// Long-term credential key (RFC 8489 §9.2.2): `MD5(username ":" realm ":" password)` or the
+    /// SHA-256 of the same string, with realm and password prepared. Returns `None` for an
+    /// algorithm other than MD5 or SHA-256.
+    pub fn long_term(
+        username: &str,
+        realm: &str,
+        password: &str,
+        algorithm: PasswordAlgorithmId,
+    ) -> Option<Self> {
+        let realm = prepare(realm);
+        let password = prepare(password);
+        let parts = [
+            username.as_bytes(),
+            b":",
+            realm.as_bytes(),
+            b":",
+            password.as_bytes(),
+        ];
+        match algorithm {
+            PasswordAlgorithmId::MD5 => {
+                let mut h = Md5::new();
+                parts.iter().for_each(|p| h.update(p));
+                Some(Self::from_bytes(&h.finalize()))
+            }
+            PasswordAlgorithmId::SHA256 => {
+                let mut h = Sha256::new();
+                parts.iter().for_each(|p| h.update(p));
+                Some(Self::from_bytes(&h.finalize()))
+            }
+            _ => None,
+        }
+    }
+
+    /// HMAC-SHA1 of `bytes` (a message whose length field already counts MESSAGE-INTEGRITY).
+    pub(crate) fn sign_sha1(&self, bytes: &[u8]) -> [u8; 20] {
+        let mut mac = self.sha1.clone();
+        mac.update(bytes);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// HMAC-SHA256 of `bytes`.
+    pub(crate) fn sign_sha256(&self, bytes: &[u8]) -> [u8; 32] {
+        let mut mac = self.sha256.clone();
+        mac.update(bytes);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Checks the MESSAGE-INTEGRITY at `offset` of `message`: the HMAC covers the message up to
+    /// the attribute, with the header's length field set to end just after it (RFC 8489 §14.5).
+    pub(crate) fn verify_sha1(
+        &self,
+        message: &[u8],
+        offset: usize,
+        value: &[u8],
+    ) -> Result<(), Error> {
+        let mut mac = self.sha1.clone();
+        update_with_length(&mut mac, message, offset, value.len());
+        mac.verify_slice(value)
+            .map_err(|_| Error::IntegrityMismatch)
+    }
+
+    /// Checks a (possibly truncated) MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6).
+    pub(crate) fn verify_sha256(
+        &self,
+        message: &[u8],
+        offset: usize,
+        value: &[u8],
+    ) -> Result<(), Error> {
+        let mut mac = self.sha256.clone();
+        update_with_length(&mut mac, message, offset, value.len());
+        // Constant-time comparison of the leftmost `value.len()` bytes.
+        mac.verify_truncated_left(value)
+            .map_err(|_| Error::IntegrityMismatch)
+    }
+}
+
+fn update_with_length<M: Mac>(mac: &mut M, message: &[u8], offset: usize, value_len: usize) {
+    // Length as it was when the sender computed the HMAC: up to the end of this attribute. Fits
+    // in 16 bits since the attribute lies inside a message whose length field is 16 bits.
+    let length = (offset + ATTRIBUTE_HEADER_LEN + value_len - HEADER_LEN) as u16;
+    mac.update(&message[0..2]);
+    mac.update(&length.to_be_bytes());
+    mac.update(&message[4..offset]);
+}
+
+/// USERHASH value (RFC 8489 §14.4): `SHA-256(username ":" realm)`, both prepared.
+pub fn user_hash(username: &str, realm: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prepare(username).as_bytes());
+    h.update(b":");
+    h.update(prepare(realm).as_bytes());
+    h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saslprep_matches_rfc_5769_vector_2_4() {
+        // "The<U+00AD>M<U+00AA>tr<U+2168>" becomes "TheMatrIX".
+        assert_eq!(prepare("The\u{00AD}M\u{00AA}tr\u{2168}"), "TheMatrIX");
+        assert!(matches!(prepare("plain-ascii"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn long_term_key_is_md5_of_user_realm_password() {
+        // RFC 8489 §9.2.2 example: MD5("user:realm:pass").
+        let direct = IntegrityKey::from_bytes(&Md5::digest(b"user:realm:pass"));
+        let derived =
+            IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId::MD5).unwrap();
+        assert_eq!(derived.sign_sha1(b"abc"), direct.sign_sha1(b"abc"));
+        assert!(
+            IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId(7)).is_none()
+        );
+    }
+}
