@@ -41,7 +41,11 @@ fn benches(c: &mut Criterion) {
         b.iter(|| build(black_box(&mut out), black_box(&key), black_box(tid)))
     });
     g.bench_function("parse binding request", |b| {
-        b.iter(|| Message::parse(black_box(&request)).unwrap().transaction_id())
+        b.iter(|| {
+            Message::parse(black_box(&request))
+                .unwrap()
+                .transaction_id()
+        })
     });
     g.bench_function("parse and verify binding request", |b| {
         b.iter(|| {

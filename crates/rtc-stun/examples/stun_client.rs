@@ -36,15 +36,20 @@ fn main() -> Result<()> {
         .unwrap_or("127.0.0.1:3478")
         .parse()
         .map_err(|e| format!("server address: {e}"))?;
-    let bind = if server.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+    let bind = if server.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
     let socket = UdpSocket::bind(bind)?;
     let mut client = StunClient::default();
 
     let Some(credentials) = long_term else {
         let mut buf = [0u8; 64];
-        let request = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, random_tid()?)?
-            .add_fingerprint()?
-            .len();
+        let request =
+            MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, random_tid()?)?
+                .add_fingerprint()?
+                .len();
         let response = transact(&socket, &mut client, server, &buf[..request])?;
         let response = Message::parse(&response)?;
         let mapped = response

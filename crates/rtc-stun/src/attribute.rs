@@ -226,10 +226,11 @@ impl<'a> PasswordAlgorithmList<'a> {
     pub fn new(bytes: &'a [u8]) -> Result<Self, Error> {
         let mut rest = bytes;
         while !rest.is_empty() {
-            let (_, used) = split_password_algorithm(rest).ok_or(Error::InvalidAttributeLength {
-                attribute: AttributeType::PASSWORD_ALGORITHMS,
-                length: bytes.len(),
-            })?;
+            let (_, used) =
+                split_password_algorithm(rest).ok_or(Error::InvalidAttributeLength {
+                    attribute: AttributeType::PASSWORD_ALGORITHMS,
+                    length: bytes.len(),
+                })?;
             rest = &rest[used..];
         }
         Ok(Self(bytes))
@@ -655,12 +656,8 @@ impl<'a> Attribute<'a> {
             AttributeType::CONNECTION_ID => Self::ConnectionId(u32_value(t, value)?),
             AttributeType::CHANGE_REQUEST => Self::ChangeRequest(u32_value(t, value)?),
             AttributeType::SOURCE_ADDRESS => Self::SourceAddress(decode_address(t, value, None)?),
-            AttributeType::CHANGED_ADDRESS => {
-                Self::ChangedAddress(decode_address(t, value, None)?)
-            }
-            AttributeType::RESPONSE_ORIGIN => {
-                Self::ResponseOrigin(decode_address(t, value, None)?)
-            }
+            AttributeType::CHANGED_ADDRESS => Self::ChangedAddress(decode_address(t, value, None)?),
+            AttributeType::RESPONSE_ORIGIN => Self::ResponseOrigin(decode_address(t, value, None)?),
             AttributeType::OTHER_ADDRESS => Self::OtherAddress(decode_address(t, value, None)?),
             _ => Self::Unknown {
                 attribute: t,

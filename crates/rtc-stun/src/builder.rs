@@ -3,9 +3,7 @@
 use crate::attribute::padded;
 use crate::integrity::fingerprint;
 use crate::message::{ATTRIBUTE_HEADER_LEN, HEADER_LEN, MAGIC_COOKIE, message_type};
-use crate::{
-    Attribute, AttributeType, Class, Error, IntegrityKey, Message, Method, TransactionId,
-};
+use crate::{Attribute, AttributeType, Class, Error, IntegrityKey, Message, Method, TransactionId};
 
 /// The attributes that close a message to further ordinary attributes.
 const SEALING: [AttributeType; 3] = [
@@ -126,16 +124,38 @@ impl<'b> MessageBuilder<'b> {
 
     /// Appends an attribute. MESSAGE-INTEGRITY(-SHA256) and FINGERPRINT given here are written
     /// as they are; use the dedicated methods to compute them.
+    ///
+    /// A known attribute type given as [`Attribute::Unknown`] must hold a value that decodes.
     pub fn add(&mut self, attribute: &Attribute<'_>) -> Result<&mut Self, Error> {
         let t = attribute.attribute_type();
-        if self.sealed > 0 {
-            return Err(Error::MessageSealed(t));
-        }
+        let sealed = self.check_order(t)?;
         attribute.validate()?;
+        if let Attribute::Unknown { value, .. } = attribute {
+            if t.is_known() {
+                Attribute::decode(t, value, &self.tid)?;
+            }
+        }
         let value_len = attribute.value_len();
         let start = self.reserve(t, value_len)?;
         attribute.encode_value(&self.tid, &mut self.buf[start..start + value_len]);
+        self.sealed = sealed;
         Ok(self)
+    }
+
+    /// RFC 8489 §14.5-§14.7: nothing but MESSAGE-INTEGRITY-SHA256 and FINGERPRINT may follow
+    /// MESSAGE-INTEGRITY, nothing but FINGERPRINT may follow MESSAGE-INTEGRITY-SHA256, and
+    /// nothing may follow FINGERPRINT. Returns the state after adding `t`.
+    fn check_order(&self, t: AttributeType) -> Result<u8, Error> {
+        let rank = match t {
+            AttributeType::MESSAGE_INTEGRITY => 1,
+            AttributeType::MESSAGE_INTEGRITY_SHA256 => 2,
+            AttributeType::FINGERPRINT => 3,
+            _ => 0,
+        };
+        if self.sealed >= rank.max(1) {
+            return Err(Error::MessageSealed(t));
+        }
+        Ok(rank.max(self.sealed))
     }
 
     /// Appends an attribute from its type and raw value.
@@ -146,9 +166,7 @@ impl<'b> MessageBuilder<'b> {
     /// Appends UNKNOWN-ATTRIBUTES listing `types` (RFC 8489 §14.13), for a 420 response.
     pub fn add_unknown_attributes(&mut self, types: &[AttributeType]) -> Result<&mut Self, Error> {
         let t = AttributeType::UNKNOWN_ATTRIBUTES;
-        if self.sealed > 0 {
-            return Err(Error::MessageSealed(t));
-        }
+        self.check_order(t)?;
         let value_len = types.len() * 2;
         let start = self.reserve(t, value_len)?;
         for (slot, ty) in self.buf[start..start + value_len]
@@ -163,40 +181,34 @@ impl<'b> MessageBuilder<'b> {
     /// Appends MESSAGE-INTEGRITY: HMAC-SHA1 over the message so far with the length field
     /// counting this attribute (RFC 8489 §14.5).
     pub fn add_message_integrity(&mut self, key: &IntegrityKey) -> Result<&mut Self, Error> {
+        let sealed = self.check_order(AttributeType::MESSAGE_INTEGRITY)?;
         let t = AttributeType::MESSAGE_INTEGRITY;
-        if self.sealed > 0 {
-            return Err(Error::MessageSealed(t));
-        }
         let start = self.reserve(t, 20)?;
         let mac = key.sign_sha1(&self.buf[..start - ATTRIBUTE_HEADER_LEN]);
         self.buf[start..start + 20].copy_from_slice(&mac);
-        self.sealed = 1;
+        self.sealed = sealed;
         Ok(self)
     }
 
     /// Appends MESSAGE-INTEGRITY-SHA256 with the full 32-byte HMAC (RFC 8489 §14.6).
     pub fn add_message_integrity_sha256(&mut self, key: &IntegrityKey) -> Result<&mut Self, Error> {
+        let sealed = self.check_order(AttributeType::MESSAGE_INTEGRITY_SHA256)?;
         let t = AttributeType::MESSAGE_INTEGRITY_SHA256;
-        if self.sealed > 1 {
-            return Err(Error::MessageSealed(t));
-        }
         let start = self.reserve(t, 32)?;
         let mac = key.sign_sha256(&self.buf[..start - ATTRIBUTE_HEADER_LEN]);
         self.buf[start..start + 32].copy_from_slice(&mac);
-        self.sealed = 2;
+        self.sealed = sealed;
         Ok(self)
     }
 
     /// Appends FINGERPRINT (RFC 8489 §14.7); nothing can follow it.
     pub fn add_fingerprint(&mut self) -> Result<&mut Self, Error> {
+        let sealed = self.check_order(AttributeType::FINGERPRINT)?;
         let t = AttributeType::FINGERPRINT;
-        if self.sealed > 2 {
-            return Err(Error::MessageSealed(t));
-        }
         let start = self.reserve(t, 4)?;
         let crc = fingerprint(&self.buf[..start - ATTRIBUTE_HEADER_LEN]);
         self.buf[start..start + 4].copy_from_slice(&crc.to_be_bytes());
-        self.sealed = 3;
+        self.sealed = sealed;
         Ok(self)
     }
 

@@ -196,7 +196,8 @@ impl StunClient {
             if t.pending || now < t.deadline {
                 continue;
             }
-            let retransmit = t.transport == Transport::Unreliable && t.sent < self.config.max_requests;
+            let retransmit =
+                t.transport == Transport::Unreliable && t.sent < self.config.max_requests;
             if retransmit {
                 t.pending = true;
                 let id = t.id;

@@ -174,8 +174,6 @@ mod tests {
         let derived =
             IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId::MD5).unwrap();
         assert_eq!(derived.sign_sha1(b"abc"), direct.sign_sha1(b"abc"));
-        assert!(
-            IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId(7)).is_none()
-        );
+        assert!(IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId(7)).is_none());
     }
 }

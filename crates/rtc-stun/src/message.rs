@@ -352,8 +352,7 @@ impl<'a> Message<'a> {
 
     /// The first attribute of type `attribute` (RFC 8489 §14: later duplicates are ignored).
     pub fn get(&self, attribute: AttributeType) -> Option<Attribute<'a>> {
-        self.attributes()
-            .find(|a| a.attribute_type() == attribute)
+        self.attributes().find(|a| a.attribute_type() == attribute)
     }
 
     /// Comprehension-required attribute types this crate does not know (RFC 8489 §6.3.1: a
@@ -466,12 +465,13 @@ fn tid_bytes(bytes: &[u8]) -> [u8; 12] {
 
 /// Reads the attribute at `offset`: its type, its value, and the offset of the next one.
 fn next_attribute(bytes: &[u8], offset: usize) -> Result<(AttributeType, &[u8], usize), Error> {
-    let header = bytes
-        .get(offset..offset + ATTRIBUTE_HEADER_LEN)
-        .ok_or(Error::AttributeOverrun {
-            attribute: AttributeType(0),
-            offset,
-        })?;
+    let header =
+        bytes
+            .get(offset..offset + ATTRIBUTE_HEADER_LEN)
+            .ok_or(Error::AttributeOverrun {
+                attribute: AttributeType(0),
+                offset,
+            })?;
     let attribute = AttributeType(u16::from_be_bytes([header[0], header[1]]));
     let len = usize::from(u16::from_be_bytes([header[2], header[3]]));
     let start = offset + ATTRIBUTE_HEADER_LEN;
@@ -541,7 +541,12 @@ mod tests {
         assert_eq!(message_type(Class::Indication, Method::SEND), 0x0016);
         assert_eq!(message_type(Class::Indication, Method::DATA), 0x0017);
         for m in 0..=0x0FFF {
-            for c in [Class::Request, Class::Indication, Class::Success, Class::Error] {
+            for c in [
+                Class::Request,
+                Class::Indication,
+                Class::Success,
+                Class::Error,
+            ] {
                 let t = message_type(c, Method(m));
                 assert_eq!(t & 0xC000, 0);
                 assert_eq!(split_message_type(t), (c, Method(m)));

@@ -3,9 +3,7 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
-use crate::{
-    Attribute, AttributeType, Class, Error, ErrorCode, Message, MessageBuilder, Method,
-};
+use crate::{Attribute, AttributeType, Class, Error, ErrorCode, Message, MessageBuilder, Method};
 
 /// Most unknown attribute types listed in one 420 response.
 const MAX_UNKNOWN_LISTED: usize = 16;

@@ -88,9 +88,13 @@ fn sample_request_parses_and_verifies() {
 fn sample_request_is_rebuilt_byte_for_byte() {
     let key = IntegrityKey::short_term(PASSWORD);
     let mut buf = [0u8; 256];
-    let mut b =
-        MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TransactionId::new(TID))
-            .unwrap();
+    let mut b = MessageBuilder::new(
+        &mut buf,
+        Class::Request,
+        Method::BINDING,
+        TransactionId::new(TID),
+    )
+    .unwrap();
     b.add(&Attribute::Software("STUN test client"))
         .unwrap()
         .add(&Attribute::Priority(0x6e0001ff))
@@ -102,10 +106,12 @@ fn sample_request_is_rebuilt_byte_for_byte() {
     // The vector pads USERNAME with spaces, which the HMAC covers: write the same padding to
     // reproduce its MESSAGE-INTEGRITY exactly.
     let len = b.len();
-    drop(b);
     buf[len - 3..len].copy_from_slice(b"   ");
     let mut b = resume(&mut buf, len);
-    b.add_message_integrity(&key).unwrap().add_fingerprint().unwrap();
+    b.add_message_integrity(&key)
+        .unwrap()
+        .add_fingerprint()
+        .unwrap();
     assert_eq!(b.finish(), &sample_request()[..]);
 }
 
@@ -150,12 +156,15 @@ fn responses_are_rebuilt_byte_for_byte() {
         ),
     ] {
         let mut buf = [0u8; 256];
-        let mut b =
-            MessageBuilder::new(&mut buf, Class::Success, Method::BINDING, TransactionId::new(TID))
-                .unwrap();
+        let mut b = MessageBuilder::new(
+            &mut buf,
+            Class::Success,
+            Method::BINDING,
+            TransactionId::new(TID),
+        )
+        .unwrap();
         b.add(&Attribute::Software("test vector")).unwrap();
         let len = b.len();
-        drop(b);
         buf[len - 1] = b' '; // the vector pads SOFTWARE with a space
         let mut b = resume(&mut buf, len);
         b.add(&Attribute::XorMappedAddress(addr.parse().unwrap()))
@@ -186,18 +195,26 @@ fn long_term_request_verifies_with_saslprep_password() {
     .unwrap();
     m.verify_integrity(&key).unwrap();
     // The same key from the already-prepared password.
-    let key =
-        IntegrityKey::long_term(username, "example.org", "TheMatrIX", PasswordAlgorithmId::MD5)
-            .unwrap();
+    let key = IntegrityKey::long_term(
+        username,
+        "example.org",
+        "TheMatrIX",
+        PasswordAlgorithmId::MD5,
+    )
+    .unwrap();
     m.verify_integrity(&key).unwrap();
 }
 
 #[test]
 fn long_term_request_is_rebuilt_byte_for_byte() {
     let username = "\u{30DE}\u{30C8}\u{30EA}\u{30C3}\u{30AF}\u{30B9}";
-    let key =
-        IntegrityKey::long_term(username, "example.org", "TheMatrIX", PasswordAlgorithmId::MD5)
-            .unwrap();
+    let key = IntegrityKey::long_term(
+        username,
+        "example.org",
+        "TheMatrIX",
+        PasswordAlgorithmId::MD5,
+    )
+    .unwrap();
     let tid = TransactionId::new([
         0x78, 0xad, 0x34, 0x33, 0xc6, 0xad, 0x72, 0xc0, 0x29, 0xda, 0x41, 0x2e,
     ]);
