@@ -1,0 +1,234 @@
+//! STUN, side by side: build an ICE connectivity check (Binding request with USERNAME, PRIORITY,
+//! ICE-CONTROLLING, USE-CANDIDATE, MESSAGE-INTEGRITY and FINGERPRINT), then parse it, check
+//! FINGERPRINT and MESSAGE-INTEGRITY and read USERNAME.
+//!
+//! Each stack is used the fastest way its API allows: keys and reusable message objects are made
+//! once, outside the timed loop. Before timing, every stack's output is checked by the others.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const USERNAME: &str = "evtj:h6vY";
+const PASSWORD: &str = "VOkJxbRl1RmTxUk/WvJxBt";
+const TID: [u8; 12] = *b"0123456789ab";
+const PRIORITY: u32 = 0x6e00_01ff;
+const TIE_BREAKER: u64 = 0x932f_f9b1_5126_3b36;
+
+mod ours {
+    use super::*;
+    use rtc_stun::{
+        Attribute, Class, IntegrityKey, Message, MessageBuilder, Method, TransactionId,
+    };
+
+    pub(crate) fn build(buf: &mut [u8], key: &IntegrityKey) -> usize {
+        let mut b = MessageBuilder::new(
+            buf,
+            Class::Request,
+            Method::BINDING,
+            TransactionId::new(TID),
+        )
+        .unwrap();
+        b.add(&Attribute::Username(USERNAME))
+            .unwrap()
+            .add(&Attribute::Priority(PRIORITY))
+            .unwrap()
+            .add(&Attribute::IceControlling(TIE_BREAKER))
+            .unwrap()
+            .add(&Attribute::UseCandidate)
+            .unwrap()
+            .add_message_integrity(key)
+            .unwrap()
+            .add_fingerprint()
+            .unwrap();
+        b.len()
+    }
+
+    /// Parse (FINGERPRINT checked), verify MESSAGE-INTEGRITY, read USERNAME.
+    pub(crate) fn parse_verify(bytes: &[u8], key: &IntegrityKey) -> usize {
+        let m = Message::parse(bytes).unwrap();
+        assert!(m.has_fingerprint());
+        m.verify_integrity(key).unwrap();
+        m.username().unwrap().len()
+    }
+}
+
+mod webrtc_rs {
+    use super::*;
+    use webrtc_rs_stun::agent::TransactionId;
+    use webrtc_rs_stun::attributes::{
+        ATTR_ICE_CONTROLLING, ATTR_PRIORITY, ATTR_USE_CANDIDATE, ATTR_USERNAME,
+    };
+    use webrtc_rs_stun::fingerprint::FINGERPRINT;
+    use webrtc_rs_stun::integrity::MessageIntegrity;
+    use webrtc_rs_stun::message::{BINDING_REQUEST, Getter, Message, Setter};
+    use webrtc_rs_stun::textattrs::TextAttribute;
+
+    pub(crate) struct Stack {
+        pub(crate) message: Message,
+        username: TextAttribute,
+        pub(crate) integrity: MessageIntegrity,
+    }
+
+    pub(crate) fn stack() -> Stack {
+        Stack {
+            message: Message::new(),
+            username: TextAttribute::new(ATTR_USERNAME, USERNAME.to_owned()),
+            integrity: MessageIntegrity::new_short_term_integrity(PASSWORD.to_owned()),
+        }
+    }
+
+    pub(crate) fn build(s: &mut Stack) -> usize {
+        let m = &mut s.message;
+        m.reset();
+        m.set_type(BINDING_REQUEST);
+        m.transaction_id = TransactionId(TID);
+        m.write_header();
+        s.username.add_to(m).unwrap();
+        m.add(ATTR_PRIORITY, &PRIORITY.to_be_bytes());
+        m.add(ATTR_ICE_CONTROLLING, &TIE_BREAKER.to_be_bytes());
+        m.add(ATTR_USE_CANDIDATE, &[]);
+        s.integrity.add_to(m).unwrap();
+        FINGERPRINT.add_to(m).unwrap();
+        m.raw.len()
+    }
+
+    pub(crate) fn parse_verify(s: &mut Stack, bytes: &[u8]) -> usize {
+        let m = &mut s.message;
+        m.unmarshal_binary(bytes).unwrap();
+        FINGERPRINT.check(m).unwrap();
+        s.integrity.check(m).unwrap();
+        let mut username = TextAttribute::new(ATTR_USERNAME, String::new());
+        username.get_from(m).unwrap();
+        username.text.len()
+    }
+}
+
+mod rtc_rs {
+    use super::*;
+    use webrtc_rs_rtc_stun::attributes::{
+        ATTR_ICE_CONTROLLING, ATTR_PRIORITY, ATTR_USE_CANDIDATE, ATTR_USERNAME,
+    };
+    use webrtc_rs_rtc_stun::crypto::{RTCCryptoProvider, default_provider};
+    use webrtc_rs_rtc_stun::fingerprint::FINGERPRINT;
+    use webrtc_rs_rtc_stun::integrity::MessageIntegrity;
+    use webrtc_rs_rtc_stun::message::{BINDING_REQUEST, Getter, Message, Setter, TransactionId};
+    use webrtc_rs_rtc_stun::textattrs::TextAttribute;
+
+    pub(crate) struct Stack {
+        pub(crate) message: Message,
+        pub(crate) username: TextAttribute,
+        pub(crate) provider: std::sync::Arc<dyn RTCCryptoProvider>,
+    }
+
+    pub(crate) fn stack() -> Stack {
+        Stack {
+            message: Message::new(),
+            username: TextAttribute::new(ATTR_USERNAME, USERNAME.to_owned()),
+            provider: default_provider().unwrap(),
+        }
+    }
+
+    /// The integrity object borrows the provider, so the caller makes it once, outside the loop.
+    pub(crate) fn integrity(s: &Stack) -> MessageIntegrity<'_> {
+        MessageIntegrity::new_short_term_integrity_with_provider(
+            PASSWORD.to_owned(),
+            s.provider.crypto(),
+        )
+    }
+
+    pub(crate) fn build(
+        message: &mut Message,
+        username: &TextAttribute,
+        integrity: &MessageIntegrity<'_>,
+    ) -> usize {
+        let m = message;
+        m.reset();
+        m.set_type(BINDING_REQUEST);
+        m.transaction_id = TransactionId(TID);
+        m.write_header();
+        username.add_to(m).unwrap();
+        m.add(ATTR_PRIORITY, &PRIORITY.to_be_bytes());
+        m.add(ATTR_ICE_CONTROLLING, &TIE_BREAKER.to_be_bytes());
+        m.add(ATTR_USE_CANDIDATE, &[]);
+        integrity.add_to(m).unwrap();
+        FINGERPRINT.add_to(m).unwrap();
+        m.raw.len()
+    }
+
+    pub(crate) fn parse_verify(s: &mut Stack, bytes: &[u8]) -> usize {
+        let m = &mut s.message;
+        m.unmarshal_binary(bytes).unwrap();
+        FINGERPRINT.check(m).unwrap();
+        MessageIntegrity::check(m, PASSWORD.as_bytes(), s.provider.crypto()).unwrap();
+        let mut username = TextAttribute::new(ATTR_USERNAME, String::new());
+        username.get_from(m).unwrap();
+        username.text.len()
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let key = rtc_stun::IntegrityKey::short_term(PASSWORD);
+    let mut ours_buf = [0u8; 256];
+    let ours_len = ours::build(&mut ours_buf, &key);
+    let request = ours_buf[..ours_len].to_vec();
+
+    let mut webrtc = webrtc_rs::stack();
+    let mut rtc = rtc_rs::stack();
+
+    // Cross-checks: all three write the same bytes, and each parses and verifies the others'.
+    webrtc_rs::build(&mut webrtc);
+    let webrtc_bytes = webrtc.message.raw.clone();
+    let rtc_provider = rtc_rs::stack();
+    let rtc_integrity = rtc_rs::integrity(&rtc_provider);
+    rtc_rs::build(&mut rtc.message, &rtc.username, &rtc_integrity);
+    let rtc_bytes = rtc.message.raw.clone();
+    assert_eq!(
+        webrtc_bytes, request,
+        "webrtc-rs stun wrote different bytes"
+    );
+    assert_eq!(
+        rtc_bytes, request,
+        "webrtc-rs rtc-stun wrote different bytes"
+    );
+    assert_eq!(ours::parse_verify(&webrtc_bytes, &key), USERNAME.len());
+    assert_eq!(
+        webrtc_rs::parse_verify(&mut webrtc, &request),
+        USERNAME.len()
+    );
+    assert_eq!(rtc_rs::parse_verify(&mut rtc, &request), USERNAME.len());
+
+    let mut g = c.benchmark_group("stun: build binding request (MESSAGE-INTEGRITY + FINGERPRINT)");
+    g.bench_function("rtc", |b| {
+        let mut out = [0u8; 256];
+        b.iter(|| ours::build(black_box(&mut out), black_box(&key)))
+    });
+    g.bench_function("webrtc-rs stun 0.17", |b| {
+        b.iter(|| webrtc_rs::build(black_box(&mut webrtc)))
+    });
+    g.bench_function("webrtc-rs rtc-stun 0.21", |b| {
+        b.iter(|| {
+            rtc_rs::build(
+                black_box(&mut rtc.message),
+                black_box(&rtc.username),
+                black_box(&rtc_integrity),
+            )
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("stun: parse and verify binding request");
+    g.bench_function("rtc", |b| {
+        b.iter(|| ours::parse_verify(black_box(&request), black_box(&key)))
+    });
+    g.bench_function("webrtc-rs stun 0.17", |b| {
+        b.iter(|| webrtc_rs::parse_verify(black_box(&mut webrtc), black_box(&request)))
+    });
+    g.bench_function("webrtc-rs rtc-stun 0.21", |b| {
+        b.iter(|| rtc_rs::parse_verify(black_box(&mut rtc), black_box(&request)))
+    });
+    g.finish();
+}
+
+criterion_group!(stun, benches);
+criterion_main!(stun);

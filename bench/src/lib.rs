@@ -1,0 +1,1 @@
+//! Holds no code: the comparisons are in `benches/`.
