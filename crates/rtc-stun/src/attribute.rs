@@ -280,7 +280,7 @@ fn split_password_algorithm(bytes: &[u8]) -> Option<(PasswordAlgorithm<'_>, usiz
 
 /// An attribute, decoded and borrowed from the message it came from.
 ///
-/// [`Attribute::decode`] and [`Attribute::encode_value`] are exact inverses for every variant
+/// [`Attribute::decode`] and the encoder behind [`crate::MessageBuilder::add`] are exact inverses for every variant
 /// (padding aside), which the crate's proptests check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -253,3 +253,16 @@ fn every_single_bit_flip_is_caught() {
         }
     }
 }
+
+#[test]
+fn userhash_matches_rfc_8489_appendix_b1() {
+    // RFC 8489 Appendix B.1's USERHASH value. (The rest of that vector is known to be broken: its
+    // length field counts 20 more bytes than it holds, so only the hash is checked here.)
+    let username = "\u{30DE}\u{30C8}\u{30EA}\u{30C3}\u{30AF}\u{30B9}";
+    let expected = hex("4a 3c f3 8f ef 69 92 bd a9 52 c6 78 04 17 da 0f
+                        24 81 94 15 56 9e 60 b2 05 c4 6e 41 40 7f 17 04");
+    assert_eq!(
+        rtc_stun::user_hash(username, "example.org").to_vec(),
+        expected
+    );
+}
