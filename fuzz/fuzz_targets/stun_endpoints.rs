@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use rtc_stun::{
-    BindingServer, Class, Message, MessageBuilder, Method, ServerConfig, StunClient,
-    TransactionId, Transport,
+    BindingServer, Class, Message, MessageBuilder, Method, ServerConfig, StunClient, TransactionId,
+    Transport,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -20,10 +20,17 @@ fuzz_target!(|data: &[u8]| {
     let mut client = StunClient::default();
     let mut buf = [0u8; 32];
     for i in 0..4u8 {
-        let len = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TransactionId::new([i; 12]))
-            .unwrap()
-            .len();
-        client.start(start, peer, Transport::Unreliable, &buf[..len]).unwrap();
+        let len = MessageBuilder::new(
+            &mut buf,
+            Class::Request,
+            Method::BINDING,
+            TransactionId::new([i; 12]),
+        )
+        .unwrap()
+        .len();
+        client
+            .start(start, peer, Transport::Unreliable, &buf[..len])
+            .unwrap();
     }
     // Each chunk: one byte of elapsed milliseconds (x64), two bytes of length, then a datagram.
     let mut rest = data;
