@@ -332,12 +332,18 @@ mod tests {
     }
 
     #[test]
-    fn long_term_key_is_md5_of_user_realm_password() {
+    fn long_term_key_is_md5_or_sha256_of_user_realm_password() {
         // RFC 8489 §9.2.2 example: MD5("user:realm:pass").
         let direct = IntegrityKey::from_bytes(&Md5::digest(b"user:realm:pass"));
         let derived =
             IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId::MD5).unwrap();
         assert_eq!(derived.sign_sha1(b"abc"), direct.sign_sha1(b"abc"));
+        // RFC 8489 §9.2.2: with SHA-256 the key is the SHA-256 of the same string.
+        let direct = IntegrityKey::from_bytes(&Sha256::digest(b"user:realm:pass"));
+        let derived =
+            IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId::SHA256).unwrap();
+        assert_eq!(derived.sign_sha1(b"abcd"), direct.sign_sha1(b"abcd"));
+        assert_eq!(derived.sign_sha256(b"abcd"), direct.sign_sha256(b"abcd"));
         assert!(IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId(7)).is_none());
     }
 }
