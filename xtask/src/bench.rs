@@ -1,11 +1,17 @@
-//! `cargo xtask bench [NAME]`: runs the criterion benches — the workspace's, then the
-//! side-by-side comparison crate in `bench/` (its own workspace, since it depends on other
-//! stacks) — and writes docs/benchmarks.md from criterion's JSON results.
+//! `cargo xtask bench [NAME] [--runs N]`: runs the criterion benches — the workspace's, then
+//! the side-by-side comparison crate in `bench/` (its own workspace, since it depends on other
+//! stacks) — N times, and writes docs/benchmarks.md from criterion's JSON results.
 //!
+//! The machine may be noisy, so each benchmark's figure is the median over the runs of
+//! criterion's median in each run, with the spread (min–max) of those per-run medians.
 //! Comparison groups hold one function named `rtc` (ours) and one per other implementation
-//! (`webrtc-rs stun 0.17`, ...); the table gives each one's ratio to ours.
+//! (`webrtc-rs stun 0.17`, ...); each one's ratio to ours is taken within a run (the two ran
+//! side by side) and the report gives the median of those per-run ratios.
+//!
+//! `XTASK_BENCH_ARGS` (split on whitespace) is passed to criterion after `--` in every
+//! `cargo bench`, e.g. `--warm-up-time 1 --measurement-time 2` for a quick check.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -21,20 +27,72 @@ const NOTES_END: &str = "<!-- /notes -->";
 const DEFAULT_NOTES: &str = "<!-- notes -->
 Hand-written notes (kept when the file is regenerated): what is compared, and how to read it.
 <!-- /notes -->";
+/// Extra criterion arguments for every `cargo bench`, split on whitespace.
+const ARGS_ENV: &str = "XTASK_BENCH_ARGS";
+const DEFAULT_RUNS: usize = 3;
+const USAGE: &str = "usage: cargo xtask bench [NAME] [--runs N]";
 
-/// Entry point for `cargo xtask bench`.
-pub(crate) fn main(args: &[String]) -> Result {
-    let name = match args {
-        [] => None,
-        [name] if !name.starts_with('-') => Some(name.as_str()),
-        _ => return Err(format!("usage: cargo xtask bench [NAME], got {args:?}")),
-    };
-    let root = util::repo_root();
-    // Only results written by this run go into the report (file times here have ns precision).
-    let started = SystemTime::now();
+/// What `cargo xtask bench` was asked for.
+#[derive(Debug, PartialEq)]
+struct Options {
+    /// A workspace bench target, and a filter for the comparison benches.
+    name: Option<String>,
+    /// How many times to run each `cargo bench` (at least 1).
+    runs: usize,
+}
+
+fn parse_args(args: &[String]) -> Result<Options> {
+    let mut name = None;
+    let mut runs = DEFAULT_RUNS;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let value = if arg == "--runs" {
+            Some(
+                args.next()
+                    .ok_or_else(|| format!("--runs needs a number\n{USAGE}"))?
+                    .as_str(),
+            )
+        } else {
+            arg.strip_prefix("--runs=")
+        };
+        if let Some(value) = value {
+            runs = value
+                .parse()
+                .map_err(|_| format!("--runs takes a whole number, got `{value}`\n{USAGE}"))?;
+            if runs == 0 {
+                return Err(format!("--runs must be at least 1\n{USAGE}"));
+            }
+        } else if arg.starts_with('-') || name.is_some() {
+            return Err(format!("unexpected argument `{arg}`\n{USAGE}"));
+        } else {
+            name = Some(arg.clone());
+        }
+    }
+    Ok(Options { name, runs })
+}
+
+/// `XTASK_BENCH_ARGS` split on whitespace.
+fn extra_args() -> Vec<String> {
+    std::env::var(ARGS_ENV)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `cargo bench` argument lists to run (each of them once per run).
+///
+/// Only bench targets are selected (`--bench '*'`): the libtest harness that the library and
+/// binaries would otherwise run in bench mode measures nothing here and rejects criterion's
+/// options.
+fn bench_commands(
+    name: Option<&str>,
+    workspace_benches: &[String],
+    comparison: bool,
+    extra: &[String],
+) -> Vec<Vec<String>> {
+    let owned = |args: &[&str]| args.iter().map(|&a| a.to_owned()).collect::<Vec<_>>();
     let mut commands = Vec::new();
-
-    let workspace_benches = workspace_bench_targets()?;
     match name {
         Some(name) if !workspace_benches.iter().any(|b| b == name) => println!(
             "no bench target `{name}` in the workspace (there are: {}); skipping the workspace \
@@ -42,54 +100,98 @@ pub(crate) fn main(args: &[String]) -> Result {
             workspace_benches.join(", ")
         ),
         _ => {
-            let mut cmd = util::cargo();
-            cmd.args(["bench", "--workspace", "--locked"]);
-            if let Some(name) = name {
-                cmd.args(["--bench", name]);
+            let mut args = owned(&["bench", "--workspace", "--locked", "--bench"]);
+            args.push(name.unwrap_or("*").to_owned());
+            if !extra.is_empty() {
+                args.push("--".to_owned());
+                args.extend_from_slice(extra);
             }
-            util::run(&mut cmd)?;
-            commands.push(util::display(&cmd));
+            commands.push(args);
         }
     }
-
-    if root.join("bench/Cargo.toml").exists() {
-        let mut cmd = util::cargo();
-        cmd.args(["bench", "--manifest-path", "bench/Cargo.toml", "--locked"]);
-        if let Some(name) = name {
-            cmd.args(["--", name]);
+    if comparison {
+        let mut args = owned(&[
+            "bench",
+            "--manifest-path",
+            "bench/Cargo.toml",
+            "--locked",
+            "--bench",
+            "*",
+        ]);
+        if name.is_some() || !extra.is_empty() {
+            args.push("--".to_owned());
+            args.extend(name.map(str::to_owned));
+            args.extend_from_slice(extra);
         }
-        util::run(&mut cmd)?;
-        commands.push(util::display(&cmd));
+        commands.push(args);
     } else {
         println!("no bench/Cargo.toml: no side-by-side comparison to run");
     }
+    commands
+}
+
+/// Entry point for `cargo xtask bench`.
+pub(crate) fn main(args: &[String]) -> Result {
+    let Options { name, runs } = parse_args(args)?;
+    let name = name.as_deref();
+    let root = util::repo_root();
+    let extra = extra_args();
+    let commands = bench_commands(
+        name,
+        &workspace_bench_targets()?,
+        root.join("bench/Cargo.toml").exists(),
+        &extra,
+    );
     if commands.is_empty() {
-        return Err("no benches were run".to_owned());
+        return Err("no benches to run".to_owned());
     }
 
-    let mut measurements = Vec::new();
-    for dir in criterion_dirs(&root) {
-        collect(&dir, started, &mut measurements)?;
+    let dirs = criterion_dirs(&root);
+    let mut results: Vec<Run> = Vec::new();
+    for run in 1..=runs {
+        println!("\n== run {run} of {runs} ==");
+        let mut medians = Run::new();
+        for args in &commands {
+            // Criterion rewrites `new/` each time, so read this command's results now, and only
+            // those written since it started (file times here have ns precision).
+            let started = SystemTime::now();
+            util::run(util::cargo().args(args))?;
+            for dir in &dirs {
+                collect(dir, started, &mut medians)?;
+            }
+        }
+        if medians.is_empty() {
+            return Err(format!(
+                "run {run} ran the benches but left no criterion results newer than it"
+            ));
+        }
+        results.push(medians);
     }
-    if measurements.is_empty() {
-        return Err("the benches ran but left no criterion results newer than this run".to_owned());
-    }
+
     let path = root.join("docs/benchmarks.md");
     let old = fs::read_to_string(&path).unwrap_or_default();
-    let mut invocation = "cargo xtask bench".to_owned();
+    let mut invocation = String::new();
+    if !extra.is_empty() {
+        invocation.push_str(&format!("{ARGS_ENV}='{}' ", extra.join(" ")));
+    }
+    invocation.push_str("cargo xtask bench");
     if let Some(name) = name {
         invocation.push(' ');
         invocation.push_str(name);
     }
+    invocation.push_str(&format!(" --runs {runs}"));
     let report = render(
         &old,
         &Header {
             date: util::utc_date(),
             machine: machine(),
             invocation,
-            commands,
+            commands: commands
+                .iter()
+                .map(|args| util::display(util::cargo().args(args)))
+                .collect(),
         },
-        &measurements,
+        &results,
     );
     fs::create_dir_all(root.join("docs")).map_err(|e| format!("cannot create docs/: {e}"))?;
     fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -137,20 +239,20 @@ fn criterion_dirs(root: &Path) -> Vec<PathBuf> {
     dirs
 }
 
+/// A benchmark: `group_id` from benchmark.json (plus `/value` for parameterised benches), and
+/// `function_id` (the implementation in a comparison group; `None` for a lone bench).
+type Key = (String, Option<String>);
+
+/// One run's results: criterion's median time per iteration (ns) of each benchmark.
+type Run = BTreeMap<Key, f64>;
+
 /// One criterion result.
 #[derive(Debug, Clone, PartialEq)]
 struct Measurement {
-    /// `group_id` from benchmark.json, plus `/value` for parameterised benches.
     group: String,
-    /// `function_id`: the implementation in a comparison group; `None` for a lone bench.
     function: Option<String>,
-    /// Median time per iteration, ns.
+    /// Criterion's median time per iteration, ns.
     median: f64,
-    /// 95% (criterion's default level) confidence interval of the median, ns.
-    lower: f64,
-    upper: f64,
-    /// The interval's level, e.g. 0.95.
-    level: f64,
 }
 
 /// Reads criterion's `new/benchmark.json` (names, unsanitised) and `new/estimates.json`.
@@ -166,31 +268,17 @@ fn parse_measurement(benchmark: &str, estimates: &str) -> Result<Measurement> {
         Some(value) => format!("{group_id}/{value}"),
         None => group_id.to_owned(),
     };
-    let median = &estimates["median"];
-    let number = |v: &Value, what: &str| {
-        v.as_f64()
-            .ok_or_else(|| format!("estimates.json has no {what}"))
-    };
     Ok(Measurement {
         group,
         function: benchmark["function_id"].as_str().map(str::to_owned),
-        median: number(&median["point_estimate"], "median.point_estimate")?,
-        lower: number(
-            &median["confidence_interval"]["lower_bound"],
-            "median lower bound",
-        )?,
-        upper: number(
-            &median["confidence_interval"]["upper_bound"],
-            "median upper bound",
-        )?,
-        level: median["confidence_interval"]["confidence_level"]
+        median: estimates["median"]["point_estimate"]
             .as_f64()
-            .unwrap_or(0.95),
+            .ok_or("estimates.json has no median.point_estimate")?,
     })
 }
 
-/// Adds every `**/new/` result under `dir` written after `since`.
-fn collect(dir: &Path, since: SystemTime, out: &mut Vec<Measurement>) -> Result {
+/// Adds every `**/new/` result under `dir` written after `since` to `out`.
+fn collect(dir: &Path, since: SystemTime, out: &mut Run) -> Result {
     let Ok(entries) = fs::read_dir(dir) else {
         return Ok(());
     };
@@ -211,13 +299,85 @@ fn collect(dir: &Path, since: SystemTime, out: &mut Vec<Measurement>) -> Result 
                 };
                 let m = parse_measurement(&read(&benchmark)?, &read(&estimates)?)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                out.push(m);
+                if out.insert((m.group, m.function), m.median).is_some() {
+                    println!(
+                        "warning: {} repeats a benchmark already seen in this run; keeping it",
+                        path.display()
+                    );
+                }
             }
         } else {
             collect(&path, since, out)?;
         }
     }
     Ok(())
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[mid]),
+        _ => Some((sorted[mid - 1] + sorted[mid]) / 2.0),
+    }
+}
+
+/// One benchmark summarised over the runs.
+#[derive(Debug, PartialEq)]
+struct Summary {
+    function: Option<String>,
+    /// Criterion's median in each run that has this benchmark, in run order.
+    medians: Vec<f64>,
+    /// other / ours in each run that has both (comparison groups only, not for ours).
+    ratios: Vec<f64>,
+}
+
+impl Summary {
+    fn median(&self) -> f64 {
+        median(&self.medians).unwrap_or(f64::NAN)
+    }
+
+    fn range(&self) -> (f64, f64) {
+        let min = self.medians.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = self
+            .medians
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        (min, max)
+    }
+}
+
+/// Groups the runs' results: group → (whether ours is in it, its benchmarks).
+fn summarize(runs: &[Run]) -> BTreeMap<&str, (bool, Vec<Summary>)> {
+    let keys: BTreeSet<&Key> = runs.iter().flat_map(BTreeMap::keys).collect();
+    let mut groups: BTreeMap<&str, (bool, Vec<Summary>)> = BTreeMap::new();
+    for key in keys {
+        let (group, function) = key;
+        let ours_key = (group.clone(), Some(OURS.to_owned()));
+        let ratios = match function.as_deref() {
+            Some(f) if f != OURS => runs
+                .iter()
+                .filter_map(|run| Some(run.get(key)? / run.get(&ours_key)?))
+                .filter(|r| r.is_finite() && *r > 0.0)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let entry = groups.entry(group.as_str()).or_default();
+        entry.0 |= function.as_deref() == Some(OURS);
+        entry.1.push(Summary {
+            function: function.clone(),
+            medians: runs
+                .iter()
+                .filter_map(|run| run.get(key).copied())
+                .collect(),
+            ratios,
+        });
+    }
+    groups
 }
 
 /// What the report says about how it was made.
@@ -270,12 +430,11 @@ fn format_ns(ns: f64) -> String {
     }
 }
 
-/// `other / ours` in words: "3.40x slower", "1.25x faster".
-fn ratio(other: f64, ours: f64) -> String {
-    if ours <= 0.0 || other <= 0.0 {
+/// A ratio other / ours in words: "3.40x slower", "1.25x faster".
+fn ratio(r: f64) -> String {
+    if !(r.is_finite() && r > 0.0) {
         return "—".to_owned();
     }
-    let r = other / ours;
     let (factor, word) = if r >= 1.0 {
         (r, "slower")
     } else {
@@ -288,7 +447,31 @@ fn ratio(other: f64, ours: f64) -> String {
     }
 }
 
-fn render(old: &str, header: &Header, measurements: &[Measurement]) -> String {
+/// The spread cell: min – max of the per-run medians, and how many runs had the benchmark
+/// when some did not.
+fn spread(summary: &Summary, runs: usize) -> String {
+    let (min, max) = summary.range();
+    let mut cell = if summary.medians.len() > 1 {
+        format!("{} – {}", format_ns(min), format_ns(max))
+    } else {
+        "—".to_owned()
+    };
+    if summary.medians.len() < runs {
+        cell.push_str(&format!(" ({} of {runs} runs)", summary.medians.len()));
+    }
+    cell
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn render(old: &str, header: &Header, runs: &[Run]) -> String {
+    let n = runs.len();
     let notes = util::marked_block(old, NOTES_START, NOTES_END).unwrap_or(DEFAULT_NOTES);
     let mut out = format!("# Benchmarks\n\n{notes}\n\n");
     out.push_str(&format!(
@@ -296,66 +479,73 @@ fn render(old: &str, header: &Header, measurements: &[Measurement]) -> String {
         header.invocation, header.date
     ));
     out.push_str(&format!("- Machine: {}\n", header.machine));
-    out.push_str("- Commands it ran:\n");
+    out.push_str(&format!(
+        "- Commands it ran, in this order, {}:\n",
+        if n == 1 {
+            "once".to_owned()
+        } else {
+            format!("{n} times over")
+        }
+    ));
     for command in &header.commands {
         out.push_str(&format!("  - `{command}`\n"));
     }
     out.push_str(&format!(
-        "- Figures: criterion's median time per iteration and the confidence interval of the \
-         median, from one run; \"vs ours\" is other / ours (`{OURS}`).\n"
+        "- Figures: median over {} of criterion's median per run; spread is min–max over runs; \
+         ratio (\"vs ours\", ours is `{OURS}`) = median over runs of other/ours measured in the \
+         same run.\n",
+        plural(n, "run")
     ));
 
-    let mut groups: BTreeMap<&str, Vec<&Measurement>> = BTreeMap::new();
-    let mut lone: Vec<&Measurement> = Vec::new();
-    for m in measurements {
-        match m.function {
-            Some(_) => groups.entry(m.group.as_str()).or_default().push(m),
-            None => lone.push(m),
+    let mut lone = Vec::new();
+    for (group, (has_ours, rows)) in summarize(runs) {
+        // A lone bench (no function id) goes to the table at the end.
+        let (alone, mut rows): (Vec<_>, Vec<_>) =
+            rows.into_iter().partition(|s| s.function.is_none());
+        lone.extend(alone.into_iter().map(|s| (group, s)));
+        if rows.is_empty() {
+            continue;
         }
-    }
-    for (group, mut rows) in groups {
-        // Ours first, then the others by name.
-        rows.sort_by_key(|m| (m.function.as_deref() != Some(OURS), m.function.clone()));
-        let ours = rows
-            .iter()
-            .find(|m| m.function.as_deref() == Some(OURS))
-            .map(|m| m.median);
-        let level = rows.first().map_or(0.95, |m| m.level);
         out.push_str(&format!("\n## {group}\n\n"));
-        out.push_str(&format!(
-            "| implementation | median | {:.0}% CI | vs ours |\n|---|---:|---:|---:|\n",
-            level * 100.0
-        ));
-        for m in rows {
-            let function = m.function.as_deref().unwrap_or_default();
-            let (name, versus) = if function == OURS {
-                (format!("{OURS} (ours)"), "—".to_owned())
+        if has_ours {
+            // Ours first, then the others by name.
+            rows.sort_by_key(|s| (s.function.as_deref() != Some(OURS), s.function.clone()));
+            out.push_str("| implementation | median | spread | vs ours |\n|---|---:|---:|---:|\n");
+        } else {
+            out.push_str("| benchmark | median | spread |\n|---|---:|---:|\n");
+        }
+        for s in &rows {
+            let function = s.function.as_deref().unwrap_or_default();
+            let name = if function == OURS {
+                format!("{OURS} (ours)")
             } else {
-                (
-                    function.to_owned(),
-                    ours.map_or_else(|| "— (no `rtc`)".to_owned(), |o| ratio(m.median, o)),
-                )
+                function.to_owned()
             };
             out.push_str(&format!(
-                "| {} | {} | {} – {} | {} |\n",
+                "| {} | {} | {} |",
                 util::md_cell(&name),
-                format_ns(m.median),
-                format_ns(m.lower),
-                format_ns(m.upper),
-                versus
+                format_ns(s.median()),
+                spread(s, n)
             ));
+            if has_ours {
+                let versus = if function == OURS {
+                    "—".to_owned()
+                } else {
+                    median(&s.ratios).map_or_else(|| "—".to_owned(), ratio)
+                };
+                out.push_str(&format!(" {versus} |"));
+            }
+            out.push('\n');
         }
     }
     if !lone.is_empty() {
-        lone.sort_by(|a, b| a.group.cmp(&b.group));
-        out.push_str("\n## Other benches\n\n| bench | median | 95% CI |\n|---|---:|---:|\n");
-        for m in lone {
+        out.push_str("\n## Other benches\n\n| bench | median | spread |\n|---|---:|---:|\n");
+        for (group, s) in lone {
             out.push_str(&format!(
-                "| {} | {} | {} – {} |\n",
-                util::md_cell(&m.group),
-                format_ns(m.median),
-                format_ns(m.lower),
-                format_ns(m.upper)
+                "| {} | {} | {} |\n",
+                util::md_cell(group),
+                format_ns(s.median()),
+                spread(&s, n)
             ));
         }
     }
@@ -370,9 +560,122 @@ mod tests {
     // "parse/binding request"; criterion names the directory "parse_binding request/...").
     const RTC_BENCHMARK: &str = r#"{"group_id":"parse/binding request","function_id":"rtc","value_str":null,"throughput":null,"full_id":"parse/binding request/rtc","directory_name":"parse_binding request/rtc","title":"parse/binding request/rtc"}"#;
     const RTC_ESTIMATES: &str = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.731401330598945,"upper_bound":0.8221169744555084},"point_estimate":0.7791343888012776,"standard_error":0.02319942136136044},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.6774158312174043,"upper_bound":0.8402480577483915},"point_estimate":0.8251407603632783,"standard_error":0.04521571492962688},"median_abs_dev":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.0029750551555723205,"upper_bound":0.11271477301816718},"point_estimate":0.035834026783107466,"standard_error":0.03385755367234298},"slope":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.6898582067032766,"upper_bound":0.7876701418931387},"point_estimate":0.7215703051278154,"standard_error":0.02536788985009633},"std_dev":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.044039007180995335,"upper_bound":0.08658909144598137},"point_estimate":0.07719622336925375,"standard_error":0.011309670324593932}}"#;
-    const OTHER_BENCHMARK: &str = r#"{"group_id":"parse/binding request","function_id":"webrtc-rs stun 0.17","value_str":null,"throughput":null,"full_id":"parse/binding request/webrtc-rs stun 0.17","directory_name":"parse_binding request/webrtc-rs stun 0.17","title":"parse/binding request/webrtc-rs stun 0.17"}"#;
-    const OTHER_ESTIMATES: &str = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.7543583023046794,"upper_bound":0.8159803969393357},"point_estimate":0.7771438663188706,"standard_error":0.017692786975694264},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.7480833882678859,"upper_bound":0.7687626103697633},"point_estimate":0.7626956909018937,"standard_error":0.0066214192045832105},"median_abs_dev":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.00141045629781284,"upper_bound":0.02638131623282418},"point_estimate":0.009172053313658614,"standard_error":0.00764183538380629},"slope":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.7581583286848814,"upper_bound":0.7946921394949267},"point_estimate":0.7708058600950438,"standard_error":0.009512917691356924},"std_dev":{"confidence_interval":{"confidence_level":0.95,"lower_bound":0.007061062427217913,"upper_bound":0.09049986386725975},"point_estimate":0.05879851712173963,"standard_error":0.02951267576390274}}"#;
     const LONE_BENCHMARK: &str = r#"{"group_id":"single","function_id":null,"value_str":null,"throughput":null,"full_id":"single","directory_name":"single","title":"single"}"#;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|&a| a.to_owned()).collect()
+    }
+
+    fn key(group: &str, function: Option<&str>) -> Key {
+        (group.to_owned(), function.map(str::to_owned))
+    }
+
+    fn header() -> Header {
+        Header {
+            date: "2026-01-01".to_owned(),
+            machine: "2 cores".to_owned(),
+            invocation: "cargo xtask bench --runs 3".to_owned(),
+            commands: vec!["cargo bench --workspace --locked --bench '*'".to_owned()],
+        }
+    }
+
+    /// The table row that starts with `| name |`.
+    fn row<'a>(report: &'a str, name: &str) -> &'a str {
+        let start = format!("| {name} |");
+        report
+            .lines()
+            .find(|l| l.starts_with(&start))
+            .unwrap_or_else(|| panic!("no row for {name} in\n{report}"))
+    }
+
+    #[test]
+    fn parses_args() {
+        let parsed = |list: &[&str]| parse_args(&args(list));
+        assert_eq!(
+            parsed(&[]),
+            Ok(Options {
+                name: None,
+                runs: 3
+            })
+        );
+        assert_eq!(
+            parsed(&["stun", "--runs", "5"]),
+            Ok(Options {
+                name: Some("stun".to_owned()),
+                runs: 5
+            })
+        );
+        assert_eq!(
+            parsed(&["--runs=1", "stun"]),
+            Ok(Options {
+                name: Some("stun".to_owned()),
+                runs: 1
+            })
+        );
+        for bad in [
+            &["--runs", "0"][..],
+            &["--runs"],
+            &["--runs", "x"],
+            &["--runs=-1"],
+            &["a", "b"],
+            &["--fast"],
+        ] {
+            assert!(parsed(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn commands_select_bench_targets_and_pass_extra_args() {
+        let benches = args(&["stun"]);
+        let extra = args(&["--warm-up-time", "1"]);
+        assert_eq!(
+            bench_commands(None, &benches, true, &[]),
+            vec![
+                args(&["bench", "--workspace", "--locked", "--bench", "*"]),
+                args(&[
+                    "bench",
+                    "--manifest-path",
+                    "bench/Cargo.toml",
+                    "--locked",
+                    "--bench",
+                    "*"
+                ]),
+            ]
+        );
+        assert_eq!(
+            bench_commands(Some("stun"), &benches, true, &extra),
+            vec![
+                args(&[
+                    "bench",
+                    "--workspace",
+                    "--locked",
+                    "--bench",
+                    "stun",
+                    "--",
+                    "--warm-up-time",
+                    "1"
+                ]),
+                args(&[
+                    "bench",
+                    "--manifest-path",
+                    "bench/Cargo.toml",
+                    "--locked",
+                    "--bench",
+                    "*",
+                    "--",
+                    "stun",
+                    "--warm-up-time",
+                    "1"
+                ]),
+            ]
+        );
+        // NAME is not a workspace bench target: only the comparison runs, filtered by it.
+        assert_eq!(
+            bench_commands(Some("parse"), &benches, false, &[]),
+            Vec::<Vec<String>>::new()
+        );
+        assert_eq!(bench_commands(Some("parse"), &benches, true, &[]).len(), 1);
+    }
 
     #[test]
     fn parses_criterion_json() {
@@ -380,9 +683,6 @@ mod tests {
         assert_eq!(m.group, "parse/binding request");
         assert_eq!(m.function.as_deref(), Some("rtc"));
         assert!((m.median - 0.825_140_760_363_278_3).abs() < 1e-12);
-        assert!((m.lower - 0.677_415_831_217_404_3).abs() < 1e-12);
-        assert!((m.upper - 0.840_248_057_748_391_5).abs() < 1e-12);
-        assert!((m.level - 0.95).abs() < 1e-12);
 
         let lone = parse_measurement(LONE_BENCHMARK, RTC_ESTIMATES).expect("parses");
         assert_eq!(lone.group, "single");
@@ -405,37 +705,128 @@ mod tests {
         assert_eq!(format_ns(12.345), "12.35 ns");
         assert_eq!(format_ns(1_234.5), "1.234 µs");
         assert_eq!(format_ns(2_500_000.0), "2.500 ms");
-        assert_eq!(ratio(34.0, 10.0), "3.40x slower");
-        assert_eq!(ratio(8.0, 10.0), "1.25x faster");
-        assert_eq!(ratio(250.0, 10.0), "25.0x slower");
+        assert_eq!(ratio(3.4), "3.40x slower");
+        assert_eq!(ratio(0.8), "1.25x faster");
+        assert_eq!(ratio(25.0), "25.0x slower");
+        assert_eq!(ratio(f64::NAN), "—");
     }
 
     #[test]
-    fn report_keeps_notes_and_compares_to_ours() {
-        let measurements = vec![
-            parse_measurement(OTHER_BENCHMARK, OTHER_ESTIMATES).expect("parses"),
-            parse_measurement(RTC_BENCHMARK, RTC_ESTIMATES).expect("parses"),
-            parse_measurement(LONE_BENCHMARK, RTC_ESTIMATES).expect("parses"),
+    fn medians() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0]), Some(3.0));
+        assert_eq!(median(&[9.0, 1.0, 3.0]), Some(3.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 10.0]), Some(3.5));
+    }
+
+    #[test]
+    fn ratio_is_the_median_of_per_run_ratios() {
+        // Per-run ratios 3.0, 2.0 and ~9.09: their median is 3.0, while the ratio of the
+        // medians (400 / 110) would be 3.64.
+        let g = "stun: parse";
+        let runs: Vec<Run> = [(100.0, 300.0), (200.0, 400.0), (110.0, 1000.0)]
+            .into_iter()
+            .map(|(ours, other)| {
+                Run::from([
+                    (key(g, Some("rtc")), ours),
+                    (key(g, Some("webrtc-rs stun 0.17")), other),
+                ])
+            })
+            .collect();
+        let report = render("", &header(), &runs);
+        assert!(report.contains(
+            "- Figures: median over 3 runs of criterion's median per run; spread is min–max \
+             over runs; ratio (\"vs ours\", ours is `rtc`) = median over runs of other/ours \
+             measured in the same run.\n"
+        ));
+        assert!(report.contains("- Commands it ran, in this order, 3 times over:\n"));
+        assert!(report.contains(
+            "## stun: parse\n\n| implementation | median | spread | vs ours |\n|---|---:|---:|---:|\n"
+        ));
+        assert_eq!(
+            row(&report, "rtc (ours)"),
+            "| rtc (ours) | 110.0 ns | 100.0 ns – 200.0 ns | — |"
+        );
+        assert_eq!(
+            row(&report, "webrtc-rs stun 0.17"),
+            "| webrtc-rs stun 0.17 | 400.0 ns | 300.0 ns – 1.000 µs | 3.00x slower |"
+        );
+        assert!(
+            report.find("| rtc (ours) |") < report.find("| webrtc-rs stun 0.17 |"),
+            "ours comes first"
+        );
+    }
+
+    #[test]
+    fn ratio_only_pairs_results_of_the_same_run() {
+        // Run 2 lost ours: its other result counts for the median and spread, not the ratio.
+        let g = "g";
+        let other = key(g, Some("other"));
+        let runs = vec![
+            Run::from([(key(g, Some("rtc")), 10.0), (other.clone(), 20.0)]),
+            Run::from([(other.clone(), 1000.0)]),
+            Run::from([(key(g, Some("rtc")), 10.0), (other, 40.0)]),
         ];
-        let header = Header {
-            date: "2026-01-01".to_owned(),
-            machine: "2 cores".to_owned(),
-            invocation: "cargo xtask bench".to_owned(),
-            commands: vec!["cargo bench --workspace --locked".to_owned()],
-        };
+        let report = render("", &header(), &runs);
+        assert_eq!(
+            row(&report, "rtc (ours)"),
+            "| rtc (ours) | 10.00 ns | 10.00 ns – 10.00 ns (2 of 3 runs) | — |"
+        );
+        // Ratios 2.0 and 4.0 → 3.0; median of 20, 40, 1000 → 40.
+        assert_eq!(
+            row(&report, "other"),
+            "| other | 40.00 ns | 20.00 ns – 1.000 µs | 3.00x slower |"
+        );
+    }
+
+    #[test]
+    fn groups_without_ours_have_no_ratio_column() {
+        let runs: Vec<Run> = [232.0, 240.0]
+            .into_iter()
+            .map(|build| {
+                Run::from([
+                    (
+                        key("rtc-stun", Some("build binding request (MI + FINGERPRINT)")),
+                        build,
+                    ),
+                    (key("rtc-stun", Some("parse binding request")), 71.5),
+                    (key("single", None), 5.0),
+                ])
+            })
+            .collect();
+        let report = render("", &header(), &runs);
+        assert!(report.contains(
+            "## rtc-stun\n\n| benchmark | median | spread |\n|---|---:|---:|\n\
+             | build binding request (MI + FINGERPRINT) | 236.0 ns | 232.0 ns – 240.0 ns |\n\
+             | parse binding request | 71.50 ns | 71.50 ns – 71.50 ns |\n"
+        ));
+        assert!(!report.contains("vs ours |\n"));
+        assert!(!report.contains("no `rtc`"));
+        assert!(report.contains(
+            "## Other benches\n\n| bench | median | spread |\n|---|---:|---:|\n\
+             | single | 5.000 ns | 5.000 ns – 5.000 ns |\n"
+        ));
+        assert!(!report.contains("## single"));
+    }
+
+    #[test]
+    fn single_run_and_notes() {
+        let runs = vec![Run::from([
+            (key("g", Some("rtc")), 10.0),
+            (key("g", Some("other")), 8.0),
+        ])];
         let old = "# Benchmarks\n\n<!-- notes -->\nmine\n<!-- /notes -->\n\nold table\n";
-        let report = render(old, &header, &measurements);
+        let report = render(old, &header(), &runs);
         assert!(report.contains("<!-- notes -->\nmine\n<!-- /notes -->"));
         assert!(!report.contains("old table"));
-        assert!(report.contains("## parse/binding request"));
-        let rtc_row = report.find("| rtc (ours) | 825.1 ps |").expect("our row");
-        let other_row = report
-            .find("| webrtc-rs stun 0.17 | 762.7 ps | 748.1 ps – 768.8 ps | 1.08x faster |")
-            .expect("their row");
-        assert!(rtc_row < other_row, "ours comes first");
-        assert!(report.contains("| single | 825.1 ps |"));
+        assert!(report.contains("median over 1 run of"));
+        assert!(report.contains("- Commands it ran, in this order, once:\n"));
+        assert_eq!(
+            row(&report, "other"),
+            "| other | 8.000 ns | — | 1.25x faster |"
+        );
 
-        let fresh = render("", &header, &measurements);
+        let fresh = render("", &header(), &runs);
         assert!(fresh.contains(DEFAULT_NOTES));
     }
 }

@@ -27,9 +27,12 @@ Commands:
   interop [LAYER]          run the interop cases of LAYER (all layers when omitted) against
                            real third-party peers in a loopback-only network namespace and
                            write docs/interop.md (needs root; installs missing peers)
-  bench [NAME]             run the criterion benches (the workspace's, then the side-by-side
-                           comparison in bench/) and write docs/benchmarks.md; NAME selects
+  bench [NAME] [--runs N]  run the criterion benches (the workspace's, then the side-by-side
+                           comparison in bench/) N times (default 3) and write
+                           docs/benchmarks.md with the median over the runs; NAME selects
                            a workspace bench target and filters the comparison benches
+                           (env XTASK_BENCH_ARGS: extra criterion arguments for every run,
+                           e.g. '--warm-up-time 1 --measurement-time 2' for a quick check)
   help                     this text
 ";
 
