@@ -38,6 +38,7 @@ fn benches(c: &mut Criterion) {
     // Cross-checks: every parser accepts the offer, and ours writes it back byte for byte.
     let ours = rtc_sdp::SessionDescription::parse(OFFER).unwrap();
     assert_eq!(ours.to_string(), OFFER);
+    assert_eq!(ours.to_sdp_string(), OFFER);
     assert!(ours_typed(OFFER) > 50);
     let mozilla = mozilla_webrtc_sdp::parse_sdp(OFFER, false).unwrap();
     let webrtc = webrtc_rs_sdp::SessionDescription::unmarshal(&mut Cursor::new(OFFER.as_bytes()))
@@ -93,7 +94,7 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("sdp: serialize Chromium audio+video+data offer");
-    g.bench_function("rtc", |b| b.iter(|| black_box(&ours).to_string().len()));
+    g.bench_function("rtc", |b| b.iter(|| black_box(&ours).to_sdp_string().len()));
     g.bench_function("Mozilla webrtc-sdp 0.3", |b| {
         b.iter(|| black_box(&mozilla).to_string().len())
     });
@@ -110,7 +111,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             rtc_sdp::SessionDescription::parse(black_box(OFFER))
                 .unwrap()
-                .to_string()
+                .to_sdp_string()
                 .len()
         })
     });

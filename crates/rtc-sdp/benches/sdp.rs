@@ -21,7 +21,7 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("write Chromium offer", |b| {
-        b.iter(|| black_box(&parsed).to_string().len())
+        b.iter(|| black_box(&parsed).to_sdp_string().len())
     });
     g.bench_function("parse every typed attribute of Chromium offer", |b| {
         b.iter(|| {

@@ -157,6 +157,7 @@ proptest! {
     #[test]
     fn generated_sessions_round_trip(sd in session()) {
         let text = sd.to_string();
+        prop_assert_eq!(&sd.to_sdp_string(), &text);
         let parsed = SessionDescription::parse(&text).unwrap();
         prop_assert_eq!(&parsed, &sd);
         prop_assert_eq!(&parsed.to_string(), &text);
