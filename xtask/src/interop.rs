@@ -7,8 +7,10 @@
 //! results go to the terminal as a matrix and to docs/interop.md.
 //!
 //! To add a layer: write `interop/<layer>.rs` with a `pub(super) const LAYER: Layer` and list
-//! it in [`LAYERS`].
+//! it in [`LAYERS`]. A layer may accept `--flags` (listed in its `flags`); it reads them with
+//! [`Session::flag`].
 
+mod sdp;
 mod stun;
 
 use std::ffi::OsStr;
@@ -20,7 +22,7 @@ use std::time::Duration;
 use crate::util::{self, Captured, Result, TempDir};
 
 /// The layers, in the order `cargo xtask interop` runs them.
-const LAYERS: &[Layer] = &[stun::LAYER];
+const LAYERS: &[Layer] = &[stun::LAYER, sdp::LAYER];
 
 /// How long any one peer process may run before it is killed and its case fails.
 pub(crate) const PEER_TIMEOUT: Duration = Duration::from_secs(20);
@@ -40,6 +42,8 @@ pub(crate) struct Layer {
     pub(crate) run: fn(&Session) -> Result<Vec<CaseResult>>,
     /// The peers' versions for the report (`coturn 4.6.1-1`, ...).
     pub(crate) versions: fn() -> Vec<String>,
+    /// The `--flags` it understands (`cargo xtask interop LAYER --flag`).
+    pub(crate) flags: &'static [&'static str],
 }
 
 /// One row of the result matrix.
@@ -91,6 +95,22 @@ impl CaseResult {
         }
     }
 
+    /// A case judged by the caller: `outcome` is the detail of a pass or the reason for a
+    /// failure.
+    pub(crate) fn verdict(case: &str, peer: &str, outcome: Result<String>) -> Self {
+        let (passed, detail) = match outcome {
+            Ok(detail) => (true, detail),
+            Err(reason) => (false, reason),
+        };
+        println!("{} {case}: {detail}", if passed { "PASS" } else { "FAIL" });
+        Self {
+            case: case.to_owned(),
+            peer: peer.to_owned(),
+            passed,
+            detail,
+        }
+    }
+
     /// A case that could not run, e.g. because its server did not start.
     pub(crate) fn not_run(case: &str, peer: &str, reason: &str) -> Self {
         println!("FAIL {case}: {reason}");
@@ -121,6 +141,7 @@ pub(crate) struct Session {
     // The layer's children are dropped (killed) when its `run` returns, before these.
     netns: Netns,
     tmp: TempDir,
+    flags: Vec<String>,
 }
 
 impl Session {
@@ -139,6 +160,11 @@ impl Session {
     /// The scratch directory.
     pub(crate) fn tmp(&self) -> &Path {
         self.tmp.path()
+    }
+
+    /// Whether `--flag` was given on the command line (one of the layer's `flags`).
+    pub(crate) fn flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
     }
 }
 
@@ -190,7 +216,9 @@ fn remove_stale_namespaces() {
 
 /// Entry point for `cargo xtask interop`.
 pub(crate) fn main(args: &[String]) -> Result {
-    let layers: Vec<&Layer> = match args {
+    let (flags, names): (Vec<String>, Vec<String>) =
+        args.iter().cloned().partition(|a| a.starts_with("--"));
+    let layers: Vec<&Layer> = match names.as_slice() {
         [] => LAYERS.iter().collect(),
         [name] => match LAYERS.iter().find(|l| l.name == name.as_str()) {
             Some(layer) => vec![layer],
@@ -201,8 +229,29 @@ pub(crate) fn main(args: &[String]) -> Result {
                 ));
             }
         },
-        _ => return Err(format!("usage: cargo xtask interop [LAYER], got {args:?}")),
+        _ => {
+            return Err(format!(
+                "usage: cargo xtask interop [LAYER] [--FLAG...], got {args:?}"
+            ));
+        }
     };
+    if let Some(flag) = flags
+        .iter()
+        .find(|f| !layers.iter().any(|l| l.flags.contains(&f.as_str())))
+    {
+        let known: Vec<String> = layers
+            .iter()
+            .flat_map(|l| l.flags.iter().map(move |f| format!("{f} ({})", l.name)))
+            .collect();
+        return Err(format!(
+            "no selected interop layer takes `{flag}`; the flags are: {}",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ));
+    }
     if !util::is_root() {
         return Err(
             "interop needs root: it creates network namespaces (`ip netns add`) and installs \
@@ -214,14 +263,19 @@ pub(crate) fn main(args: &[String]) -> Result {
     remove_stale_namespaces();
 
     let mut invocation = "cargo xtask interop".to_owned();
-    if let [name] = args {
+    for arg in names.iter().chain(&flags) {
         invocation.push(' ');
-        invocation.push_str(name);
+        invocation.push_str(arg);
     }
     let mut reports = Vec::new();
     for layer in &layers {
         println!("\n==== interop {}", layer.name);
-        let results = match run_layer(layer) {
+        let layer_flags: Vec<String> = flags
+            .iter()
+            .filter(|f| layer.flags.contains(&f.as_str()))
+            .cloned()
+            .collect();
+        let results = match run_layer(layer, layer_flags) {
             Ok(results) => results,
             Err(e) => vec![CaseResult::not_run("(setup)", "-", &e)],
         };
@@ -257,12 +311,13 @@ pub(crate) fn main(args: &[String]) -> Result {
     }
 }
 
-fn run_layer(layer: &Layer) -> Result<Vec<CaseResult>> {
+fn run_layer(layer: &Layer, flags: Vec<String>) -> Result<Vec<CaseResult>> {
     let name = format!("{NETNS_PREFIX}{}", std::process::id());
     let tmp = TempDir::new(&format!("rtc-interop-{}", layer.name))?;
     let session = Session {
         netns: Netns::create(&name)?,
         tmp,
+        flags,
     };
     (layer.run)(&session)
 }
@@ -413,5 +468,13 @@ mod tests {
     #[test]
     fn unknown_layer() {
         assert!(main(&["nope".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn unknown_flag() {
+        let err = main(&["stun".to_owned(), "--save".to_owned()]).expect_err("stun has no flags");
+        assert!(err.contains("--save"), "{err}");
+        let err = main(&["--nope".to_owned()]).expect_err("no layer takes --nope");
+        assert!(err.contains("--save (sdp)"), "{err}");
     }
 }

@@ -24,9 +24,13 @@ Commands:
                            run a cargo-fuzz target (all of fuzz/fuzz_targets/*.rs when TARGET
                            is omitted) for N seconds each (default 30); fails on a crash
                            (see docs/fuzzing.md)
-  interop [LAYER]          run the interop cases of LAYER (all layers when omitted) against
+  interop [LAYER] [--save] run the interop cases of LAYER (all layers when omitted) against
                            real third-party peers in a loopback-only network namespace and
-                           write docs/interop.md (needs root; installs missing peers)
+                           write docs/interop.md (needs root; installs missing peers);
+                           layers: stun, sdp (live SDPs from Chromium, wrtc, node-datachannel,
+                           aiortc and Pion, checked by rtc-sdp's sdp_check example);
+                           --save (sdp): also write every captured SDP, byte for byte, to
+                           crates/rtc-sdp/tests/corpus/<peer>-<kind>.sdp and its README
   bench [NAME] [--runs N]  run the criterion benches (the workspace's, then the side-by-side
                            comparison in bench/) N times (default 3) and write
                            docs/benchmarks.md with the median over the runs; NAME selects

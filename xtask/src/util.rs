@@ -212,6 +212,83 @@ pub(crate) fn ensure_programs(pairs: &[(&str, &str)]) -> Result {
     }
 }
 
+/// Whether the Debian package `package` is installed (`dpkg-query`'s status).
+pub(crate) fn deb_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| o.status.success() && o.stdout.ends_with(b" installed"))
+}
+
+/// The file a package manager helper writes after a successful install: a copy of the lock or
+/// requirements file it installed from, so an unchanged one is not installed again.
+fn stamp_matches(stamp: &Path, wanted: &[u8]) -> bool {
+    fs::read(stamp).is_ok_and(|had| had == wanted)
+}
+
+/// `npm ci` in `dir` (which holds package.json and package-lock.json) unless its node_modules
+/// was installed from the same package-lock.json already. Needs `node` and `npm`: installs
+/// Debian's when missing.
+pub(crate) fn npm_install(dir: &Path) -> Result {
+    let lock_path = dir.join("package-lock.json");
+    let lock =
+        fs::read(&lock_path).map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
+    let stamp = dir.join("node_modules/.xtask-package-lock.json");
+    if stamp_matches(&stamp, &lock) {
+        return Ok(());
+    }
+    ensure_programs(&[("node", "nodejs"), ("npm", "npm")])?;
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=warn"])
+        .current_dir(dir)
+        .stdin(Stdio::null()))?;
+    fs::write(&stamp, &lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
+/// A Python virtual environment at `venv` with the packages of `requirements` installed from
+/// wheels only, unless it was already made from the same requirements file. The venv is made
+/// with `python3 -m venv`; Debian's `python3-venv` is installed when that fails.
+pub(crate) fn pip_install(venv: &Path, requirements: &Path) -> Result {
+    let wanted = fs::read(requirements)
+        .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
+    let python = venv.join("bin/python");
+    let stamp = venv.join(".xtask-requirements.txt");
+    if stamp_matches(&stamp, &wanted) && succeeds(Command::new(&python).args(["-c", ""])) {
+        return Ok(());
+    }
+    ensure_programs(&[("python3", "python3")])?;
+    let make_venv = || {
+        if venv.exists() {
+            fs::remove_dir_all(venv)
+                .map_err(|e| format!("cannot remove {}: {e}", venv.display()))?;
+        }
+        run(Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(venv)
+            .stdin(Stdio::null()))
+    };
+    if let Err(first) = make_venv() {
+        // Debian's own python3 has no ensurepip without python3-venv.
+        println!("{first}; installing python3-venv and trying again");
+        apt_install(&["python3-venv"])?;
+        make_venv()?;
+    }
+    run(Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--only-binary=:all:",
+            "-r",
+        ])
+        .arg(requirements)
+        .stdin(Stdio::null()))?;
+    fs::write(&stamp, &wanted).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
 /// What a command printed and how it ended, from [`run_with_timeout`].
 #[derive(Debug)]
 pub(crate) struct Captured {

@@ -19,6 +19,7 @@ pub(super) const LAYER: Layer = Layer {
     name: "stun",
     run,
     versions,
+    flags: &[],
 };
 
 const COTURN_PORT: u16 = 3478;
