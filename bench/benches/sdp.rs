@@ -41,8 +41,8 @@ fn benches(c: &mut Criterion) {
     assert_eq!(ours.to_sdp_string(), OFFER);
     assert!(ours_typed(OFFER) > 50);
     let mozilla = mozilla_webrtc_sdp::parse_sdp(OFFER, false).unwrap();
-    let webrtc = webrtc_rs_sdp::SessionDescription::unmarshal(&mut Cursor::new(OFFER.as_bytes()))
-        .unwrap();
+    let webrtc =
+        webrtc_rs_sdp::SessionDescription::unmarshal(&mut Cursor::new(OFFER.as_bytes())).unwrap();
     let rtc = webrtc_rs_rtc_sdp::description::session::SessionDescription::unmarshal(
         &mut Cursor::new(OFFER.as_bytes()),
     )

@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = sd.fingerprints().count();
     for m in &sd.media {
         let _ = m.rtpmaps().count();
-        let _ = m.fmtps().filter_map(Result::ok).map(|f| f.params().count()).sum::<usize>();
+        let _ = m
+            .fmtps()
+            .filter_map(Result::ok)
+            .map(|f| f.params().count())
+            .sum::<usize>();
         let _ = m.rtcp_fbs().count();
         let _ = m.extmaps().count();
         let _ = m.ssrcs().count();
