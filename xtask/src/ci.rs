@@ -177,20 +177,32 @@ fn crate_packages(metadata: &Value, crates_dir: &Path) -> Vec<String> {
     names
 }
 
+/// Clippy with default features and with every feature (the `ring` crypto backend).
 fn clippy() -> Result {
-    util::run(util::cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ]))
+    for features in [None, Some("--all-features")] {
+        let mut cmd = util::cargo();
+        cmd.args(["clippy", "--workspace", "--all-targets", "--locked"]);
+        cmd.args(features);
+        cmd.args(["--", "-D", "warnings"]);
+        util::run(&mut cmd)?;
+    }
+    Ok(())
 }
 
+/// All tests with default features, then the crates that have a `ring` backend again with it,
+/// so that both crypto providers pass the same tests.
 fn test() -> Result {
-    util::run(util::cargo().args(["test", "--workspace", "--locked"]))
+    util::run(util::cargo().args(["test", "--workspace", "--locked"]))?;
+    util::run(util::cargo().args([
+        "test",
+        "--locked",
+        "-p",
+        "rtc-crypto",
+        "-p",
+        "rtc-srtp",
+        "--features",
+        "rtc-crypto/ring,rtc-srtp/ring",
+    ]))
 }
 
 fn doc() -> Result {
