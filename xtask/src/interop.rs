@@ -11,6 +11,7 @@
 //! [`Session::flag`].
 
 mod sdp;
+mod srtp;
 mod stun;
 
 use std::ffi::OsStr;
@@ -22,7 +23,7 @@ use std::time::Duration;
 use crate::util::{self, Captured, Result, TempDir};
 
 /// The layers, in the order `cargo xtask interop` runs them.
-const LAYERS: &[Layer] = &[stun::LAYER, sdp::LAYER];
+const LAYERS: &[Layer] = &[stun::LAYER, sdp::LAYER, srtp::LAYER];
 
 /// How long any one peer process may run before it is killed and its case fails.
 pub(crate) const PEER_TIMEOUT: Duration = Duration::from_secs(20);
