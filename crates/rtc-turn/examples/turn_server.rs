@@ -1,0 +1,244 @@
+//! A TURN server on UDP and TCP, driving [`rtc_turn::TurnServer`] with plain threads.
+//!
+//! ```text
+//! cargo run -p rtc-turn --example turn_server -- --listen 127.0.0.1:3478 --user test:secret \
+//!     --realm interop.test --relay-ip 127.0.0.1 --ports 49160-49200 --allow-loopback-peers
+//! ```
+//!
+//! Options: `--listen ADDR` (UDP and TCP), `--user USER:PASSWORD` (repeatable),
+//! `--secret SECRET` (REST API credentials), `--realm REALM`, `--relay-ip IP`, `--ports LO-HI`,
+//! `--allow-loopback-peers`, `--allow-private-peers`, `--max-allocations N`.
+#![allow(clippy::disallowed_methods)] // the driver owns the clock
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rtc_turn::server::Credentials;
+use rtc_turn::{FiveTuple, ServerConfig, ServerEvent, Transport, TurnServer, frame_len};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// What the socket threads hand the loop that owns the server.
+enum Input {
+    Client(FiveTuple, Vec<u8>),
+    Peer {
+        relay: SocketAddr,
+        peer: SocketAddr,
+        data: Vec<u8>,
+    },
+    TcpOpened(SocketAddr, TcpStream),
+    TcpClosed(FiveTuple),
+}
+
+fn parse_args() -> Result<(SocketAddr, ServerConfig)> {
+    let mut listen: SocketAddr = "127.0.0.1:3478".parse()?;
+    let mut config = ServerConfig {
+        software: Some(concat!("rtc-turn ", env!("CARGO_PKG_VERSION")).to_owned()),
+        credentials: Credentials::default(),
+        ..ServerConfig::default()
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--listen" => listen = value()?.parse()?,
+            "--user" => {
+                let v = value()?;
+                let (u, p) = v.split_once(':').ok_or("--user takes USER:PASSWORD")?;
+                config.credentials.users.insert(u.to_owned(), p.to_owned());
+            }
+            "--secret" => config.credentials.shared_secret = Some(value()?.into_bytes()),
+            "--realm" => config.realm = value()?,
+            "--relay-ip" => config.relay_ip = value()?.parse()?,
+            "--ports" => {
+                let v = value()?;
+                let (lo, hi) = v.split_once('-').ok_or("--ports takes LO-HI")?;
+                config.relay_ports = lo.parse()?..=hi.parse()?;
+            }
+            "--max-allocations" => config.max_allocations = value()?.parse()?,
+            "--allow-loopback-peers" => config.allow_loopback_peers = true,
+            "--allow-private-peers" => config.allow_private_peers = true,
+            other => return Err(format!("unknown option {other}").into()),
+        }
+    }
+    Ok((listen, config))
+}
+
+fn spawn_udp_reader(socket: Arc<UdpSocket>, tx: Sender<Input>, relay: Option<SocketAddr>) {
+    thread::spawn(move || {
+        let local = socket.local_addr().ok();
+        let mut buf = vec![0u8; 65_536];
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            // The loop closes a relay by sending it an empty datagram from itself.
+            if relay.is_some() && n == 0 && Some(from) == local {
+                break;
+            }
+            let input = match (relay, local) {
+                (Some(relay), _) => Input::Peer {
+                    relay,
+                    peer: from,
+                    data: buf[..n].to_vec(),
+                },
+                (None, Some(server)) => Input::Client(
+                    FiveTuple {
+                        client: from,
+                        server,
+                        transport: Transport::Udp,
+                    },
+                    buf[..n].to_vec(),
+                ),
+                (None, None) => break,
+            };
+            if tx.send(input).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn spawn_tcp(listener: TcpListener, tx: Sender<Input>) {
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (Ok(client), Ok(server)) = (stream.peer_addr(), stream.local_addr()) else {
+                continue;
+            };
+            let tuple = FiveTuple {
+                client,
+                server,
+                transport: Transport::Tcp,
+            };
+            let Ok(writer) = stream.try_clone() else {
+                continue;
+            };
+            if tx.send(Input::TcpOpened(client, writer)).is_err() {
+                return;
+            }
+            let tx = tx.clone();
+            thread::spawn(move || read_tcp(stream, tuple, tx));
+        }
+    });
+}
+
+/// Splits the stream into STUN and ChannelData frames (RFC 8656 §12.5).
+fn read_tcp(mut stream: TcpStream, tuple: FiveTuple, tx: Sender<Input>) {
+    let mut pending = Vec::new();
+    let mut buf = [0u8; 16_384];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        pending.extend_from_slice(&buf[..n]);
+        loop {
+            match frame_len(&pending) {
+                Ok(Some(len)) => {
+                    let frame: Vec<u8> = pending.drain(..len).collect();
+                    if tx.send(Input::Client(tuple, frame)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    let _ = tx.send(Input::TcpClosed(tuple));
+                    return;
+                }
+            }
+        }
+    }
+    let _ = tx.send(Input::TcpClosed(tuple));
+}
+
+fn run(listen: SocketAddr, config: ServerConfig) -> Result<()> {
+    let udp = Arc::new(UdpSocket::bind(listen)?);
+    let tcp = TcpListener::bind(listen)?;
+    let (tx, rx): (Sender<Input>, Receiver<Input>) = mpsc::channel();
+    spawn_udp_reader(udp.clone(), tx.clone(), None);
+    spawn_tcp(tcp, tx.clone());
+
+    let mut secret = [0u8; 16];
+    getrandom::fill(&mut secret).map_err(|e| format!("getrandom: {e}"))?;
+    let mut server = TurnServer::new(config, secret);
+    let unix = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    server.set_unix_time(Instant::now(), unix);
+    println!("listening on {listen} (UDP and TCP)");
+
+    let verbose = std::env::var_os("TURN_VERBOSE").is_some();
+    let mut relays: HashMap<SocketAddr, Arc<UdpSocket>> = HashMap::new();
+    let mut tcp_clients: HashMap<SocketAddr, TcpStream> = HashMap::new();
+    loop {
+        let wait = server
+            .poll_timeout()
+            .map(|t| t.saturating_duration_since(Instant::now()))
+            .unwrap_or(Duration::from_secs(1));
+        let now = Instant::now();
+        match rx.recv_timeout(wait) {
+            Ok(Input::Client(tuple, data)) => {
+                if verbose {
+                    match rtc_stun::Message::parse(&data) {
+                        Ok(m) => println!("{} -> {m:?}", tuple.client),
+                        Err(_) => println!("{} -> {} bytes", tuple.client, data.len()),
+                    }
+                }
+                if let Err(e) = server.handle_client(now, tuple, &data) {
+                    eprintln!("{}: dropped: {e}", tuple.client);
+                }
+            }
+            Ok(Input::Peer { relay, peer, data }) => {
+                let _ = server.handle_peer(now, relay, peer, &data);
+            }
+            Ok(Input::TcpOpened(client, stream)) => {
+                tcp_clients.insert(client, stream);
+            }
+            Ok(Input::TcpClosed(tuple)) => {
+                tcp_clients.remove(&tuple.client);
+                server.connection_closed(tuple);
+            }
+            Err(RecvTimeoutError::Timeout) => server.handle_timeout(now),
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+        while let Some(event) = server.poll_event() {
+            match event {
+                ServerEvent::RelayOpened(addr) => match UdpSocket::bind(addr) {
+                    Ok(socket) => {
+                        let socket = Arc::new(socket);
+                        spawn_udp_reader(socket.clone(), tx.clone(), Some(addr));
+                        relays.insert(addr, socket);
+                    }
+                    Err(e) => {
+                        eprintln!("cannot bind relay {addr}: {e}");
+                        server.relay_failed(addr);
+                    }
+                },
+                ServerEvent::RelayClosed(addr) => {
+                    // Dropping the socket closes it once its reader thread returns; a zero-
+                    // byte datagram to itself wakes that thread.
+                    if let Some(socket) = relays.remove(&addr) {
+                        let _ = socket.send_to(&[], addr);
+                    }
+                }
+            }
+        }
+        while let Some(t) = server.poll_transmit() {
+            let sent = match (t.transport, relays.get(&t.source)) {
+                (_, Some(relay)) => relay.send_to(t.contents, t.destination).map(|_| ()),
+                (Transport::Udp, None) => udp.send_to(t.contents, t.destination).map(|_| ()),
+                (Transport::Tcp, None) => match tcp_clients.get_mut(&t.destination) {
+                    Some(stream) => stream.write_all(t.contents),
+                    None => Ok(()),
+                },
+            };
+            if let Err(e) = sent {
+                eprintln!("send to {} failed: {e}", t.destination);
+            }
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    let (listen, config) = parse_args()?;
+    run(listen, config)
+}
