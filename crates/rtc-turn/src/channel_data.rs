@@ -56,6 +56,11 @@ impl<'a> ChannelData<'a> {
             needed: 4 + len,
             available: bytes.len(),
         })?;
+        // Up to 3 bytes of padding may follow (RFC 8656 §12.5); anything more is garbage.
+        let padded = (4 + len + 3) & !3;
+        if bytes.len() > padded {
+            return Err(Error::ChannelDataTrailing(bytes.len() - padded));
+        }
         Ok(Self { channel, data })
     }
 
@@ -132,6 +137,11 @@ mod tests {
         ));
         assert_eq!(frame_len(&[0x80, 0, 0, 0]), Err(Error::NotTurn));
         assert!(ChannelData::parse(&[0x61, 0x07, 0, 0]).is_ok());
+        assert!(ChannelData::parse(&[0x40, 0x00, 0, 1, 9, 0, 0, 0]).is_ok());
+        assert_eq!(
+            ChannelData::parse(&[0x40, 0x00, 0, 1, 9, 0, 0, 0, 0]),
+            Err(Error::ChannelDataTrailing(1))
+        );
         assert!(!is_valid_channel(0x6107) && is_legacy_channel(0x6107));
     }
 }

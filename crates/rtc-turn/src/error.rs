@@ -15,6 +15,9 @@ pub enum Error {
         /// Bytes available.
         available: usize,
     },
+    /// More than the 3 bytes of padding after a ChannelData message's data.
+    #[error("{0} bytes of trailing data after ChannelData")]
+    ChannelDataTrailing(usize),
     /// A channel number outside 0x4000..=0x4FFF (RFC 8656 §12).
     #[error("channel number {0:#06x} outside 0x4000..=0x4FFF")]
     InvalidChannel(u16),
@@ -33,6 +36,28 @@ pub enum Error {
     /// The allocation exceeded its rate limit; the datagram was dropped.
     #[error("rate limit exceeded")]
     RateLimited,
+    /// A TURN message lacks an attribute it must carry: a Data indication without
+    /// XOR-PEER-ADDRESS or DATA (RFC 8656 §11.4), an error response without ERROR-CODE, a
+    /// success response without what its method returns.
+    #[error("message lacks attribute {0}")]
+    MissingAttribute(rtc_stun::AttributeType),
+    /// A well-formed STUN message the receiver has no use for: a server sent the client a
+    /// request, or an indication other than Data.
+    #[error("unexpected STUN {class:?} {method:?}")]
+    UnexpectedMessage {
+        /// The message's class.
+        class: rtc_stun::Class,
+        /// The message's method.
+        method: rtc_stun::Method,
+    },
+    /// All 4096 channel numbers of the allocation are used (RFC 8656 §12); numbers are not
+    /// reused, so a client cannot rebind too soon (§12: 5 minutes after expiry).
+    #[error("no channel number left")]
+    ChannelsExhausted,
+    /// `allocate` was called on a client that already has, had or is getting an allocation:
+    /// one client holds one allocation.
+    #[error("allocate called twice")]
+    AlreadyStarted,
     /// A buffer too small for what is written.
     #[error("buffer too small: need {needed} bytes, have {available}")]
     BufferTooSmall {

@@ -1,14 +1,16 @@
-//! TURN, Traversal Using Relays around NAT (RFC 8656), sans-IO: a server core (the client is
-//! being written).
+//! TURN, Traversal Using Relays around NAT (RFC 8656), sans-IO: a client that holds an
+//! allocation on a TURN server, and a server core.
 //!
-//! It opens no socket and reads no clock. The server ([`TurnServer`]) is fed what
+//! Neither opens a socket or reads a clock. The client ([`TurnClient`]) is fed what the server
+//! sends and says what to send and when to wake up; the server ([`TurnServer`]) is fed what
 //! clients and peers send, says what to send from which local address, and asks its driver to
 //! open and close one UDP socket per relayed address.
 //!
-//! It speaks UDP and stream transports (TCP, TLS over TCP: the driver frames the stream with
+//! Both speak UDP and stream transports (TCP, TLS over TCP: the driver frames the stream with
 //! [`frame_len`], RFC 8656 §12.5). Ephemeral "REST API" credentials are in [`credentials`].
 
 mod channel_data;
+pub mod client;
 pub mod credentials;
 mod error;
 pub mod server;
@@ -17,6 +19,7 @@ pub use channel_data::{
     CHANNEL_MAX, CHANNEL_MIN, ChannelData, LEGACY_CHANNEL_MAX, frame_len, is_channel_data,
     is_legacy_channel, is_valid_channel,
 };
+pub use client::TurnClient;
 pub use error::Error;
 pub use server::{FiveTuple, ServerConfig, ServerEvent, ServerTransmit, TurnServer};
 

@@ -342,7 +342,11 @@ impl TurnServer {
     }
 
     /// The long-term credential mechanism (RFC 8489 §9.2.4).
-    fn authenticate(&mut self, request: &Message<'_>, now: Instant) -> Auth {
+    /// The long-term credential mechanism (RFC 8489 §9.2.4): the nonce must be one of ours,
+    /// the integrity must verify, and only then is the nonce's age checked (438). A
+    /// retransmission of the Allocate that made an allocation is answered even with a nonce that
+    /// went stale since (RFC 8656 §5: retransmissions get the same answer).
+    fn authenticate(&mut self, request: &Message<'_>, now: Instant, retransmission: bool) -> Auth {
         let reject = |code, nonce| Auth::Reject { code, nonce };
         if !request.has_integrity() {
             return reject(ErrorCode::UNAUTHENTICATED, true);
@@ -352,11 +356,9 @@ impl TurnServer {
         else {
             return reject(ErrorCode::BAD_REQUEST, false);
         };
-        match self.nonce_is_fresh(nonce, now) {
-            None => return reject(ErrorCode::UNAUTHENTICATED, true),
-            Some(false) => return reject(ErrorCode::STALE_NONCE, true),
-            Some(true) => {}
-        }
+        let Some(fresh) = self.nonce_is_fresh(nonce, now) else {
+            return reject(ErrorCode::UNAUTHENTICATED, true);
+        };
         if realm != self.config.realm {
             return reject(ErrorCode::UNAUTHENTICATED, true);
         }
@@ -370,6 +372,9 @@ impl TurnServer {
         };
         if request.verify_integrity(&key).is_err() {
             return reject(ErrorCode::UNAUTHENTICATED, true);
+        }
+        if !fresh && !retransmission {
+            return reject(ErrorCode::STALE_NONCE, true);
         }
         Auth::Ok {
             username: username.to_owned(),
@@ -514,7 +519,11 @@ impl TurnServer {
         tuple: FiveTuple,
         request: &Message<'_>,
     ) -> Result<(), Error> {
-        let (username, key) = match self.authenticate(request, now) {
+        let retransmission = self
+            .allocations
+            .get(&tuple)
+            .is_some_and(|a| a.allocate_transaction == request.transaction_id());
+        let (username, key) = match self.authenticate(request, now, retransmission) {
             Auth::Ok { username, key } => (username, key),
             Auth::Reject { code, nonce } => {
                 return self.respond_error(tuple, request, code, None, nonce, now);
@@ -721,7 +730,7 @@ impl TurnServer {
         tuple: FiveTuple,
         request: &Message<'_>,
     ) -> Result<Option<IntegrityKey>, Error> {
-        let (username, key) = match self.authenticate(request, now) {
+        let (username, key) = match self.authenticate(request, now, false) {
             Auth::Ok { username, key } => (username, key),
             Auth::Reject { code, nonce } => {
                 self.respond_error(tuple, request, code, None, nonce, now)?;
