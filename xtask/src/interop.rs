@@ -13,6 +13,7 @@
 mod sdp;
 mod srtp;
 mod stun;
+mod turn;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use crate::util::{self, Captured, Result, TempDir};
 
 /// The layers, in the order `cargo xtask interop` runs them.
-const LAYERS: &[Layer] = &[stun::LAYER, sdp::LAYER, srtp::LAYER];
+const LAYERS: &[Layer] = &[stun::LAYER, sdp::LAYER, srtp::LAYER, turn::LAYER];
 
 /// How long any one peer process may run before it is killed and its case fails.
 pub(crate) const PEER_TIMEOUT: Duration = Duration::from_secs(20);
