@@ -5,11 +5,13 @@
 //! cargo run -p rtc-turn --example turn_client -- --user test:secret 127.0.0.1:3478
 //! relayed 10/10 datagrams through 127.0.0.1:49160 (5 in Send/Data indications, 5 on channel 0x4000)
 //! ```
-//! `--tcp` talks to the server over TCP (RFC 8656 §12.5 framing).
+//! `--tcp` talks to the server over TCP (RFC 8656 §12.5 framing), `--tls` over TLS over TCP
+//! (the server's certificate is not verified: this is a test tool for self-signed servers).
 #![allow(clippy::disallowed_methods)] // the driver owns the clock
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rtc_turn::client::{ClientConfig, ClientEvent, SEND_OVERHEAD};
@@ -21,6 +23,75 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 enum Conn {
     Udp(UdpSocket),
     Tcp(TcpStream, Vec<u8>),
+    Tls(
+        Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>,
+        Vec<u8>,
+    ),
+}
+
+/// Accepts any server certificate: the interop servers' certificates are self-signed.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn tls_connect(server: SocketAddr) -> Result<Conn> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost")?;
+    let connection = rustls::ClientConnection::new(Arc::new(config), name)?;
+    let stream = TcpStream::connect(server)?;
+    Ok(Conn::Tls(
+        Box::new(rustls::StreamOwned::new(connection, stream)),
+        Vec::new(),
+    ))
 }
 
 impl Conn {
@@ -30,6 +101,7 @@ impl Conn {
                 s.send_to(bytes, to)?;
             }
             Self::Tcp(s, _) => s.write_all(bytes)?,
+            Self::Tls(s, _) => s.write_all(bytes)?,
         }
         Ok(())
     }
@@ -53,27 +125,35 @@ impl Conn {
                 }
             }
             Self::Tcp(s, pending) => {
-                if let Some(len) = frame_len(pending)? {
-                    return Ok(Some(pending.drain(..len).collect()));
-                }
                 s.set_read_timeout(wait)?;
-                let mut buf = [0u8; 16_384];
-                match s.read(&mut buf) {
-                    Ok(0) => Err("server closed the connection".into()),
-                    Ok(n) => {
-                        pending.extend_from_slice(&buf[..n]);
-                        match frame_len(pending)? {
-                            Some(len) => Ok(Some(pending.drain(..len).collect())),
-                            None => Ok(None),
-                        }
-                    }
-                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                        Ok(None)
-                    }
-                    Err(e) => Err(e.into()),
-                }
+                read_frame(s, pending)
+            }
+            Self::Tls(s, pending) => {
+                s.sock.set_read_timeout(wait)?;
+                read_frame(s.as_mut(), pending)
             }
         }
+    }
+}
+
+/// The next STUN or ChannelData frame of a stream (RFC 8656 §12.5), if one is complete after
+/// at most one read.
+fn read_frame(stream: &mut impl Read, pending: &mut Vec<u8>) -> Result<Option<Vec<u8>>> {
+    if let Some(len) = frame_len(pending)? {
+        return Ok(Some(pending.drain(..len).collect()));
+    }
+    let mut buf = [0u8; 16_384];
+    match stream.read(&mut buf) {
+        Ok(0) => Err("server closed the connection".into()),
+        Ok(n) => {
+            pending.extend_from_slice(&buf[..n]);
+            match frame_len(pending)? {
+                Some(len) => Ok(Some(pending.drain(..len).collect())),
+                None => Ok(None),
+            }
+        }
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -125,11 +205,12 @@ fn drive(
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let (mut user, mut tcp, mut server) = (None, false, None);
+    let (mut user, mut tcp, mut tls, mut server) = (None, false, false, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--user" => user = args.next(),
             "--tcp" => tcp = true,
+            "--tls" => tls = true,
             _ => server = Some(arg),
         }
     }
@@ -149,7 +230,9 @@ fn main() -> Result<()> {
 
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| format!("getrandom: {e}"))?;
-    let (transport, mut conn) = if tcp {
+    let (transport, mut conn) = if tls {
+        (Transport::Tcp, tls_connect(server)?)
+    } else if tcp {
         (
             Transport::Tcp,
             Conn::Tcp(TcpStream::connect(server)?, Vec::new()),

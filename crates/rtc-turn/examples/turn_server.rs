@@ -5,13 +5,14 @@
 //!     --realm interop.test --relay-ip 127.0.0.1 --ports 49160-49200 --allow-loopback-peers
 //! ```
 //!
-//! Options: `--listen ADDR` (UDP and TCP), `--user USER:PASSWORD` (repeatable),
+//! Options: `--listen ADDR` (UDP and TCP), `--tls ADDR` (TLS over TCP, with a self-signed
+//! certificate made at start-up), `--user USER:PASSWORD` (repeatable),
 //! `--secret SECRET` (REST API credentials), `--realm REALM`, `--relay-ip IP`, `--ports LO-HI`,
 //! `--allow-loopback-peers`, `--allow-private-peers`, `--max-allocations N`.
 #![allow(clippy::disallowed_methods)] // the driver owns the clock
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -32,11 +33,19 @@ enum Input {
         data: Vec<u8>,
     },
     TcpOpened(SocketAddr, TcpStream),
+    TlsOpened(SocketAddr, Sender<Vec<u8>>),
     TcpClosed(FiveTuple),
 }
 
-fn parse_args() -> Result<(SocketAddr, ServerConfig)> {
+struct Args {
+    listen: SocketAddr,
+    tls: Option<SocketAddr>,
+    config: ServerConfig,
+}
+
+fn parse_args() -> Result<Args> {
     let mut listen: SocketAddr = "127.0.0.1:3478".parse()?;
+    let mut tls = None;
     let mut config = ServerConfig {
         software: Some(concat!("rtc-turn ", env!("CARGO_PKG_VERSION")).to_owned()),
         credentials: Credentials::default(),
@@ -47,6 +56,7 @@ fn parse_args() -> Result<(SocketAddr, ServerConfig)> {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
             "--listen" => listen = value()?.parse()?,
+            "--tls" => tls = Some(value()?.parse()?),
             "--user" => {
                 let v = value()?;
                 let (u, p) = v.split_once(':').ok_or("--user takes USER:PASSWORD")?;
@@ -66,7 +76,11 @@ fn parse_args() -> Result<(SocketAddr, ServerConfig)> {
             other => return Err(format!("unknown option {other}").into()),
         }
     }
-    Ok((listen, config))
+    Ok(Args {
+        listen,
+        tls,
+        config,
+    })
 }
 
 fn spawn_udp_reader(socket: Arc<UdpSocket>, tx: Sender<Input>, relay: Option<SocketAddr>) {
@@ -124,7 +138,23 @@ fn spawn_tcp(listener: TcpListener, tx: Sender<Input>) {
     });
 }
 
-/// Splits the stream into STUN and ChannelData frames (RFC 8656 §12.5).
+/// Moves the complete STUN and ChannelData frames (RFC 8656 §12.5) out of `pending` to the
+/// loop; false when the stream holds something else and must be closed.
+fn forward_frames(pending: &mut Vec<u8>, tuple: FiveTuple, tx: &Sender<Input>) -> bool {
+    loop {
+        match frame_len(pending) {
+            Ok(Some(len)) => {
+                let frame: Vec<u8> = pending.drain(..len).collect();
+                if tx.send(Input::Client(tuple, frame)).is_err() {
+                    return false;
+                }
+            }
+            Ok(None) => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
 fn read_tcp(mut stream: TcpStream, tuple: FiveTuple, tx: Sender<Input>) {
     let mut pending = Vec::new();
     let mut buf = [0u8; 16_384];
@@ -133,31 +163,98 @@ fn read_tcp(mut stream: TcpStream, tuple: FiveTuple, tx: Sender<Input>) {
             break;
         }
         pending.extend_from_slice(&buf[..n]);
-        loop {
-            match frame_len(&pending) {
-                Ok(Some(len)) => {
-                    let frame: Vec<u8> = pending.drain(..len).collect();
-                    if tx.send(Input::Client(tuple, frame)).is_err() {
-                        return;
-                    }
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    let _ = tx.send(Input::TcpClosed(tuple));
-                    return;
-                }
-            }
+        if !forward_frames(&mut pending, tuple, &tx) {
+            break;
         }
     }
     let _ = tx.send(Input::TcpClosed(tuple));
 }
 
-fn run(listen: SocketAddr, config: ServerConfig) -> Result<()> {
+/// TLS over TCP: one thread per connection owns the TLS session, reading frames for the loop
+/// and writing what the loop hands it.
+fn spawn_tls(listener: TcpListener, config: Arc<rustls::ServerConfig>, tx: Sender<Input>) {
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (Ok(client), Ok(server)) = (stream.peer_addr(), stream.local_addr()) else {
+                continue;
+            };
+            let Ok(connection) = rustls::ServerConnection::new(config.clone()) else {
+                continue;
+            };
+            let tuple = FiveTuple {
+                client,
+                server,
+                transport: Transport::Tcp,
+            };
+            let (out_tx, out_rx) = mpsc::channel::<Vec<u8>>();
+            if tx.send(Input::TlsOpened(client, out_tx)).is_err() {
+                return;
+            }
+            let tx = tx.clone();
+            thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(5)));
+                let mut tls = rustls::StreamOwned::new(connection, stream);
+                let mut pending = Vec::new();
+                let mut buf = [0u8; 16_384];
+                loop {
+                    match tls.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            pending.extend_from_slice(&buf[..n]);
+                            if !forward_frames(&mut pending, tuple, &tx) {
+                                break;
+                            }
+                        }
+                        Err(e)
+                            if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                        Err(_) => break,
+                    }
+                    while let Ok(frame) = out_rx.try_recv() {
+                        if tls.write_all(&frame).is_err() {
+                            let _ = tx.send(Input::TcpClosed(tuple));
+                            return;
+                        }
+                    }
+                }
+                let _ = tx.send(Input::TcpClosed(tuple));
+            });
+        }
+    });
+}
+
+/// A rustls server configuration with a self-signed certificate for `name`.
+fn tls_config(name: &str) -> Result<Arc<rustls::ServerConfig>> {
+    let certified = rcgen::generate_simple_self_signed(vec![name.to_owned()])?;
+    let cert = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.key_pair.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)?;
+    Ok(Arc::new(config))
+}
+
+fn run(args: Args) -> Result<()> {
+    let Args {
+        listen,
+        tls,
+        config,
+    } = args;
     let udp = Arc::new(UdpSocket::bind(listen)?);
     let tcp = TcpListener::bind(listen)?;
     let (tx, rx): (Sender<Input>, Receiver<Input>) = mpsc::channel();
     spawn_udp_reader(udp.clone(), tx.clone(), None);
     spawn_tcp(tcp, tx.clone());
+    if let Some(tls) = tls {
+        spawn_tls(
+            TcpListener::bind(tls)?,
+            tls_config("localhost")?,
+            tx.clone(),
+        );
+        println!("TLS on {tls}");
+    }
 
     let mut secret = [0u8; 16];
     getrandom::fill(&mut secret).map_err(|e| format!("getrandom: {e}"))?;
@@ -169,6 +266,7 @@ fn run(listen: SocketAddr, config: ServerConfig) -> Result<()> {
     let verbose = std::env::var_os("TURN_VERBOSE").is_some();
     let mut relays: HashMap<SocketAddr, Arc<UdpSocket>> = HashMap::new();
     let mut tcp_clients: HashMap<SocketAddr, TcpStream> = HashMap::new();
+    let mut tls_clients: HashMap<SocketAddr, Sender<Vec<u8>>> = HashMap::new();
     loop {
         let wait = server
             .poll_timeout()
@@ -193,8 +291,12 @@ fn run(listen: SocketAddr, config: ServerConfig) -> Result<()> {
             Ok(Input::TcpOpened(client, stream)) => {
                 tcp_clients.insert(client, stream);
             }
+            Ok(Input::TlsOpened(client, writer)) => {
+                tls_clients.insert(client, writer);
+            }
             Ok(Input::TcpClosed(tuple)) => {
                 tcp_clients.remove(&tuple.client);
+                tls_clients.remove(&tuple.client);
                 server.connection_closed(tuple);
             }
             Err(RecvTimeoutError::Timeout) => server.handle_timeout(now),
@@ -228,7 +330,12 @@ fn run(listen: SocketAddr, config: ServerConfig) -> Result<()> {
                 (Transport::Udp, None) => udp.send_to(t.contents, t.destination).map(|_| ()),
                 (Transport::Tcp, None) => match tcp_clients.get_mut(&t.destination) {
                     Some(stream) => stream.write_all(t.contents),
-                    None => Ok(()),
+                    None => {
+                        if let Some(writer) = tls_clients.get(&t.destination) {
+                            let _ = writer.send(t.contents.to_vec());
+                        }
+                        Ok(())
+                    }
                 },
             };
             if let Err(e) = sent {
@@ -239,6 +346,5 @@ fn run(listen: SocketAddr, config: ServerConfig) -> Result<()> {
 }
 
 fn main() -> Result<()> {
-    let (listen, config) = parse_args()?;
-    run(listen, config)
+    run(parse_args()?)
 }

@@ -779,9 +779,17 @@ impl TurnServer {
         )
     }
 
-    fn peer_allowed(&self, peer: SocketAddr) -> bool {
-        peer.is_ipv4() == self.config.relay_ip.is_ipv4()
-            && !is_forbidden_peer(peer.ip(), &self.config)
+    /// Why a permission or channel to `peer` is refused: 443 for the other address family
+    /// (RFC 8656 §10.2), 403 for loopback, private and link-local peers unless configured (no
+    /// open relay, §21.3).
+    fn refuse_peer(&self, peer: SocketAddr) -> Option<ErrorCode<'static>> {
+        if peer.is_ipv4() != self.config.relay_ip.is_ipv4() {
+            return Some(ErrorCode::new(443, "Peer Address Family Mismatch"));
+        }
+        if is_forbidden_peer(peer.ip(), &self.config) {
+            return Some(ErrorCode::new(403, "Forbidden"));
+        }
+        None
     }
 
     fn create_permission(
@@ -812,12 +820,7 @@ impl TurnServer {
         }
         // RFC 8656 §10.2: all or nothing.
         for peer in &peers {
-            if peer.is_ipv4() != self.config.relay_ip.is_ipv4() {
-                let code = ErrorCode::new(443, "Peer Address Family Mismatch");
-                return self.respond_error(tuple, request, code, Some(&key), false, now);
-            }
-            if !self.peer_allowed(*peer) {
-                let code = ErrorCode::new(403, "Forbidden");
+            if let Some(code) = self.refuse_peer(*peer) {
                 return self.respond_error(tuple, request, code, Some(&key), false, now);
             }
         }
@@ -863,19 +866,8 @@ impl TurnServer {
                 now,
             );
         };
-        if peer.is_ipv4() != self.config.relay_ip.is_ipv4() {
-            let code = ErrorCode::new(443, "Peer Address Family Mismatch");
+        if let Some(code) = self.refuse_peer(peer) {
             return self.respond_error(tuple, request, code, Some(&key), false, now);
-        }
-        if !self.peer_allowed(peer) {
-            return self.respond_error(
-                tuple,
-                request,
-                ErrorCode::new(403, "Forbidden"),
-                Some(&key),
-                false,
-                now,
-            );
         }
         let Some(a) = self.allocations.get_mut(&tuple) else {
             return Ok(());

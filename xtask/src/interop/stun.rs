@@ -77,31 +77,7 @@ const CASE_STUN_CLIENT: &str = "Debian stun client → rtc-stun server";
 /// coturn as the server, our example client against it.
 fn coturn_cases(session: &Session, client: &Path, results: &mut Vec<CaseResult>) -> Result {
     let peer = "coturn turnserver";
-    let tmp = session.tmp();
-    let mut coturn = Background::spawn(
-        "coturn",
-        session.command("turnserver").args([
-            "-n".to_owned(),
-            "--listening-ip=127.0.0.1".to_owned(),
-            "--relay-ip=127.0.0.1".to_owned(),
-            format!("--listening-port={COTURN_PORT}"),
-            "--lt-cred-mech".to_owned(),
-            format!("--user={USER}:{PASSWORD}"),
-            format!("--realm={REALM}"),
-            "--no-tls".to_owned(),
-            "--no-dtls".to_owned(),
-            "--allow-loopback-peers".to_owned(),
-            "--no-cli".to_owned(),
-            "--fingerprint".to_owned(),
-            "--min-port=49160".to_owned(),
-            "--max-port=49200".to_owned(),
-            format!("--userdb={}", tmp.join("turndb").display()),
-            format!("--pidfile={}", tmp.join("turnserver.pid").display()),
-            "--log-file=stdout".to_owned(),
-            "--simple-log".to_owned(),
-        ]),
-        &tmp.join("turnserver.log"),
-    )?;
+    let mut coturn = spawn_coturn(session, COTURN_PORT, (49160, 49200), None)?;
     if let Err(e) = wait_for_coturn(session, &mut coturn) {
         for case in [CASE_BINDING, CASE_LONG_TERM, CASE_WRONG_PASSWORD] {
             results.push(CaseResult::not_run(case, peer, &e));
@@ -169,6 +145,53 @@ fn coturn_cases(session: &Session, client: &Path, results: &mut Vec<CaseResult>)
         },
     ));
     Ok(())
+}
+
+/// Starts coturn on 127.0.0.1:`port` with long-term credentials `test:secret` in realm
+/// `interop.test`, relaying from `ports`, loopback peers allowed (the shared interop notes'
+/// command line). With `tls`, also TLS on `tls_port` with the certificate and key files given.
+/// Shared by the `stun` and `turn` layers.
+pub(super) fn spawn_coturn(
+    session: &Session,
+    port: u16,
+    ports: (u16, u16),
+    tls: Option<(u16, &Path, &Path)>,
+) -> Result<Background> {
+    let tmp = session.tmp();
+    let tls_args = match tls {
+        Some((tls_port, cert, key)) => vec![
+            format!("--tls-listening-port={tls_port}"),
+            format!("--cert={}", cert.display()),
+            format!("--pkey={}", key.display()),
+        ],
+        None => vec!["--no-tls".to_owned()],
+    };
+    Background::spawn(
+        "coturn",
+        session.command("turnserver").args(tls_args).args([
+            "-n".to_owned(),
+            "--listening-ip=127.0.0.1".to_owned(),
+            "--relay-ip=127.0.0.1".to_owned(),
+            format!("--listening-port={port}"),
+            "--lt-cred-mech".to_owned(),
+            format!("--user={USER}:{PASSWORD}"),
+            format!("--realm={REALM}"),
+            "--no-dtls".to_owned(),
+            "--allow-loopback-peers".to_owned(),
+            "--no-cli".to_owned(),
+            "--fingerprint".to_owned(),
+            format!("--min-port={}", ports.0),
+            format!("--max-port={}", ports.1),
+            format!("--userdb={}", tmp.join(format!("turndb-{port}")).display()),
+            format!(
+                "--pidfile={}",
+                tmp.join(format!("turnserver-{port}.pid")).display()
+            ),
+            "--log-file=stdout".to_owned(),
+            "--simple-log".to_owned(),
+        ]),
+        &tmp.join(format!("turnserver-{port}.log")),
+    )
 }
 
 /// coturn takes a moment to open its sockets: probe it with its own client until it answers

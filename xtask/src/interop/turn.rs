@@ -6,7 +6,8 @@
 //! Our side is `crates/rtc-turn/examples/{turn_server,turn_client}.rs`:
 //! - `turn_server --listen ADDR --user U:P --realm R --ports LO-HI --allow-loopback-peers`
 //!   prints `listening on ADDR (UDP and TCP)` and serves until killed;
-//! - `turn_client [--tcp] --user U:P ADDR` allocates, relays to a UDP echo peer it runs itself,
+//! - `turn_server ... --tls ADDR` also serves TLS over TCP with a self-signed certificate;
+//! - `turn_client [--tcp | --tls] --user U:P ADDR` allocates, relays to a UDP echo peer it runs itself,
 //!   and prints `relayed N/N datagrams through RELAY (channel ...)` and exits 0 on success.
 
 use std::path::Path;
@@ -23,7 +24,9 @@ pub(super) const LAYER: Layer = Layer {
 };
 
 const OUR_PORT: u16 = 3480;
+const OUR_TLS_PORT: u16 = 5350;
 const COTURN_PORT: u16 = 3478;
+const COTURN_TLS_PORT: u16 = 5349;
 const USER: &str = "test";
 const PASSWORD: &str = "secret";
 const REALM: &str = "interop.test";
@@ -103,19 +106,29 @@ fn our_server_cases(session: &Session, server: &Path, results: &mut Vec<CaseResu
             "--ports",
             "49250-49290",
             "--allow-loopback-peers",
+            "--tls",
+            &format!("127.0.0.1:{OUR_TLS_PORT}"),
         ]),
         &session.tmp().join("turn_server.log"),
     )?;
-    let cases = [
+    // (case, transport flags for turnutils_uclient: -t TCP, -t -S TLS; port)
+    let tls_port = OUR_TLS_PORT.to_string();
+    let port = OUR_PORT.to_string();
+    let cases: [(&str, &[&str], &str); 3] = [
         (
             "coturn turnutils_uclient → rtc-turn server (UDP)",
-            false,
-            PASSWORD,
+            &[],
+            &port,
         ),
         (
             "coturn turnutils_uclient → rtc-turn server (TCP)",
-            true,
-            PASSWORD,
+            &["-t"],
+            &port,
+        ),
+        (
+            "coturn turnutils_uclient → rtc-turn server (TLS)",
+            &["-t", "-S"],
+            &tls_port,
         ),
     ];
     let wrong = "coturn turnutils_uclient → rtc-turn server (wrong password refused)";
@@ -127,17 +140,14 @@ fn our_server_cases(session: &Session, server: &Path, results: &mut Vec<CaseResu
         results.push(CaseResult::not_run(wrong, "coturn turnutils_uclient", &e));
         return Ok(());
     }
-    let port = OUR_PORT.to_string();
-    for (case, tcp, password) in cases {
+    for (case, transport, case_port) in cases {
         // -y: two clients allocate and send to each other's relayed address (permissions,
         // channels, ChannelData both ways); -n 10 -m 2: 10 messages from each of 2 pairs.
         let mut args = vec![
-            "-p", &port, "-u", USER, "-w", password, "-y", "-n", "10", "-m", "2",
+            "-p", case_port, "-u", USER, "-w", PASSWORD, "-y", "-n", "10", "-m", "2",
         ];
         args.extend(["-e", "127.0.0.1"]);
-        if tcp {
-            args.push("-t");
-        }
+        args.extend(transport);
         args.push("127.0.0.1");
         results.push(CaseResult::judge(
             case,
@@ -179,35 +189,42 @@ fn our_server_cases(session: &Session, server: &Path, results: &mut Vec<CaseResu
 }
 
 fn coturn_cases(session: &Session, client: &Path, results: &mut Vec<CaseResult>) -> Result {
-    let tmp = session.tmp();
     let peer = "coturn turnserver";
     let cases = [
-        ("rtc-turn client → coturn (UDP)", false),
-        ("rtc-turn client → coturn (TCP)", true),
+        ("rtc-turn client → coturn (UDP)", None),
+        ("rtc-turn client → coturn (TCP)", Some("--tcp")),
+        ("rtc-turn client → coturn (TLS)", Some("--tls")),
     ];
-    let mut coturn = Background::spawn(
-        "coturn",
-        session.command("turnserver").args([
-            "-n".to_owned(),
-            "--listening-ip=127.0.0.1".to_owned(),
-            "--relay-ip=127.0.0.1".to_owned(),
-            format!("--listening-port={COTURN_PORT}"),
-            "--lt-cred-mech".to_owned(),
-            format!("--user={USER}:{PASSWORD}"),
-            format!("--realm={REALM}"),
-            "--no-tls".to_owned(),
-            "--no-dtls".to_owned(),
-            "--allow-loopback-peers".to_owned(),
-            "--no-cli".to_owned(),
-            "--fingerprint".to_owned(),
-            "--min-port=49160".to_owned(),
-            "--max-port=49200".to_owned(),
-            format!("--userdb={}", tmp.join("turndb").display()),
-            format!("--pidfile={}", tmp.join("turnserver.pid").display()),
-            "--log-file=stdout".to_owned(),
-            "--simple-log".to_owned(),
-        ]),
-        &tmp.join("turnserver.log"),
+    // coturn needs a certificate for TLS: a self-signed P-256 one, as in the interop notes.
+    let (cert, key) = (
+        session.tmp().join("cert.pem"),
+        session.tmp().join("key.pem"),
+    );
+    util::run(
+        std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=interop",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert),
+    )?;
+    let mut coturn = super::stun::spawn_coturn(
+        session,
+        COTURN_PORT,
+        (49160, 49200),
+        Some((COTURN_TLS_PORT, &cert, &key)),
     )?;
     if let Err(e) = coturn.wait_for_line(|l| l.contains("Total General servers"), PEER_TIMEOUT) {
         for (case, _) in cases {
@@ -216,13 +233,18 @@ fn coturn_cases(session: &Session, client: &Path, results: &mut Vec<CaseResult>)
         return Ok(());
     }
     let target = format!("127.0.0.1:{COTURN_PORT}");
+    let tls_target = format!("127.0.0.1:{COTURN_TLS_PORT}");
     let user = format!("{USER}:{PASSWORD}");
-    for (case, tcp) in cases {
+    for (case, transport) in cases {
         let mut args = vec!["--user", &user];
-        if tcp {
-            args.push("--tcp");
+        if let Some(flag) = transport {
+            args.push(flag);
         }
-        args.push(&target);
+        args.push(if transport == Some("--tls") {
+            &tls_target
+        } else {
+            &target
+        });
         results.push(CaseResult::judge(
             case,
             peer,
