@@ -145,6 +145,19 @@ pub(crate) fn main(args: &[String]) -> Result {
     if commands.is_empty() {
         return Err("no benches to run".to_owned());
     }
+    // The TURN relay comparison runs our example server (release) beside coturn.
+    if root.join("bench/benches/turn.rs").exists() && name.is_none_or(|n| n == "turn") {
+        util::ensure_programs(&[("turnserver", "coturn")])?;
+        util::run(util::cargo().args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "rtc-turn",
+            "--example",
+            "turn_server",
+        ]))?;
+    }
 
     let dirs = criterion_dirs(&root);
     let mut results: Vec<Run> = Vec::new();

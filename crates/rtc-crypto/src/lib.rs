@@ -2,7 +2,7 @@
 //! need, chosen once (as rustls does), so that every crate uses the same backend.
 //!
 //! - [`RUST_CRYPTO`]: pure Rust (RustCrypto's `aes`, `ctr`, `aes-gcm`, `sha1`), the default.
-//! - [`RING`] (cargo feature `ring`): `ring`'s AES-GCM, about 2.6x faster on this project's
+//! - `RING` (cargo feature `ring`): `ring`'s AES-GCM, about 2.6x faster on this project's
 //!   machines; AES-CTR and HMAC-SHA1 stay RustCrypto's (`ring` has no raw AES-CTR, and its SHA-1
 //!   measured slower than the `sha1` crate's SHA-NI code).
 //!
@@ -109,7 +109,7 @@ pub static RING: CryptoProvider = CryptoProvider {
     hmac_sha1: rust_crypto::hmac_sha1,
 };
 
-/// [`RING`] when the `ring` feature is on, else [`RUST_CRYPTO`].
+/// `RING` when the `ring` feature is on, else [`RUST_CRYPTO`].
 pub fn default_provider() -> &'static CryptoProvider {
     #[cfg(feature = "ring")]
     {

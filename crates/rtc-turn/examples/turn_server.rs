@@ -8,7 +8,8 @@
 //! Options: `--listen ADDR` (UDP and TCP), `--tls ADDR` (TLS over TCP, with a self-signed
 //! certificate made at start-up), `--user USER:PASSWORD` (repeatable),
 //! `--secret SECRET` (REST API credentials), `--realm REALM`, `--relay-ip IP`, `--ports LO-HI`,
-//! `--allow-loopback-peers`, `--allow-private-peers`, `--max-allocations N`.
+//! `--allow-loopback-peers`, `--allow-private-peers`, `--max-allocations N`, `--user-quota N`
+//! (allocations per user, 10 by default).
 #![allow(clippy::disallowed_methods)] // the driver owns the clock
 
 use std::collections::HashMap;
@@ -71,6 +72,7 @@ fn parse_args() -> Result<Args> {
                 config.relay_ports = lo.parse()?..=hi.parse()?;
             }
             "--max-allocations" => config.max_allocations = value()?.parse()?,
+            "--user-quota" => config.max_allocations_per_user = value()?.parse()?,
             "--allow-loopback-peers" => config.allow_loopback_peers = true,
             "--allow-private-peers" => config.allow_private_peers = true,
             other => return Err(format!("unknown option {other}").into()),
