@@ -34,7 +34,8 @@ Commands:
   bench [NAME] [--runs N]  run the criterion benches (the workspace's, then the side-by-side
                            comparison in bench/) N times (default 3) and write
                            docs/benchmarks.md with the median over the runs; NAME selects
-                           a workspace bench target and filters the comparison benches
+                           a workspace bench target and filters the comparison benches,
+                           and only the groups it measured are replaced in the file
                            (env XTASK_BENCH_ARGS: extra criterion arguments for every run,
                            e.g. '--warm-up-time 1 --measurement-time 2' for a quick check)
   help                     this text

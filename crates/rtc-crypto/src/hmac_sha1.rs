@@ -21,6 +21,32 @@ fn sha1_block(state: &mut [u32; 5], block: &[u8; 64]) {
     sha1::compress(state, std::slice::from_ref(GenericArray::from_slice(block)));
 }
 
+/// Longest message signed through the two-block path: 119 bytes leave room for the padding
+/// byte and the 8-byte length in two blocks.
+const SHORT_MAX: usize = 119;
+
+/// Two SHA-1 blocks being filled.
+#[derive(Default)]
+struct TwoBlocks([GenericArray<u8, U64>; 2]);
+
+impl TwoBlocks {
+    /// Copies `bytes` to offset `at` (`at + bytes.len()` at most 128), across the block
+    /// boundary if need be.
+    fn put(&mut self, at: usize, bytes: &[u8]) {
+        let mut at = at;
+        let mut bytes = bytes;
+        while !bytes.is_empty() {
+            let (block, offset) = (at / 64, at % 64);
+            let n = bytes.len().min(64 - offset);
+            if let Some(b) = self.0.get_mut(block) {
+                b[offset..offset + n].copy_from_slice(&bytes[..n]);
+            }
+            at += n;
+            bytes = &bytes[n..];
+        }
+    }
+}
+
 /// An HMAC-SHA1 key, ready to sign.
 #[derive(Clone)]
 pub struct HmacSha1 {
@@ -70,15 +96,16 @@ impl HmacSha1 {
     /// HMAC of the concatenation of `parts`.
     pub fn sign(&self, parts: &[&[u8]]) -> [u8; 20] {
         let total: usize = parts.iter().map(|p| p.len()).sum();
-        if total <= 119 {
-            // Short messages: one pass over a two-block buffer, without the hasher's buffering.
-            let mut flat = [0u8; 128];
+        if total <= SHORT_MAX {
+            // Short messages (every STUN check): written straight into two blocks, compressed
+            // in one call, without the streaming hasher's buffering.
+            let mut blocks = TwoBlocks::default();
             let mut at = 0;
             for part in parts {
-                flat[at..at + part.len()].copy_from_slice(part);
+                blocks.put(at, part);
                 at += part.len();
             }
-            return self.short(&flat, total);
+            return self.short(blocks, total);
         }
         let mut hasher = self.inner_hasher.clone();
         for part in parts {
@@ -96,11 +123,11 @@ impl HmacSha1 {
     /// the message. STUN computes MESSAGE-INTEGRITY as if the header's length field ended at
     /// the integrity attribute (RFC 8489 §14.5).
     pub fn sign_patched(&self, message: &[u8], at: usize, patch: [u8; 2]) -> [u8; 20] {
-        if message.len() <= 119 && at + 2 <= message.len() {
-            let mut flat = [0u8; 128];
-            flat[..message.len()].copy_from_slice(message);
-            flat[at..at + 2].copy_from_slice(&patch);
-            return self.short(&flat, message.len());
+        if message.len() <= SHORT_MAX && at + 2 <= message.len() {
+            let mut blocks = TwoBlocks::default();
+            blocks.put(0, message);
+            blocks.put(at, &patch);
+            return self.short(blocks, message.len());
         }
         match (message.get(..at), message.get(at + 2..)) {
             (Some(head), Some(tail)) => self.sign(&[head, &patch, tail]),
@@ -108,19 +135,16 @@ impl HmacSha1 {
         }
     }
 
-    /// Inner hash of the first `len` (at most 119) bytes of `flat`, whose remaining bytes are
-    /// zero, then the outer hash.
-    fn short(&self, flat: &[u8; 128], len: usize) -> [u8; 20] {
-        let mut blocks = [GenericArray::<u8, U64>::default(); 2];
-        blocks[0].copy_from_slice(&flat[..64]);
-        blocks[1].copy_from_slice(&flat[64..]);
+    /// Inner hash of the first `len` (at most [`SHORT_MAX`]) bytes of `blocks`, whose other
+    /// bytes are zero, then the outer hash.
+    fn short(&self, mut blocks: TwoBlocks, len: usize) -> [u8; 20] {
         // SHA-1 padding: 0x80, zeros, the length in bits (ipad block included) at the end.
-        blocks[len / 64][len % 64] = 0x80;
+        blocks.put(len, &[0x80]);
         let used = if len < 56 { 1 } else { 2 };
         let bits = (64 + len as u64) * 8;
-        blocks[used - 1][56..].copy_from_slice(&bits.to_be_bytes());
+        blocks.put(used * 64 - 8, &bits.to_be_bytes());
         let mut state = self.inner;
-        sha1::compress(&mut state, &blocks[..used]);
+        sha1::compress(&mut state, &blocks.0[..used]);
         self.finish(state)
     }
 
