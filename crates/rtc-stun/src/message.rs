@@ -279,7 +279,7 @@ impl<'a> Message<'a> {
             // Everything after the integrity attributes is ignored (RFC 8489 §14.5, §14.6), so
             // it is not decoded either; the rest must decode.
             if !is_ignored(&trailer, attribute, offset) {
-                Attribute::decode(attribute, value, &tid)?;
+                validate(attribute, value, &tid)?;
             }
             offset = next;
         }
@@ -493,6 +493,27 @@ fn next_attribute(bytes: &[u8], offset: usize) -> Result<(AttributeType, &[u8], 
     Ok((attribute, &bytes[start..start + len], next))
 }
 
+/// Checks that `value` decodes as `attribute`. The fixed-size attributes of every ICE check
+/// only need their length checked, so they skip building the typed value; everything else goes
+/// through [`Attribute::decode`]. Either way the outcome is the same as decoding.
+fn validate(attribute: AttributeType, value: &[u8], tid: &TransactionId) -> Result<(), Error> {
+    let fixed = match attribute {
+        AttributeType::PRIORITY | AttributeType::FINGERPRINT | AttributeType::LIFETIME => Some(4),
+        AttributeType::ICE_CONTROLLED | AttributeType::ICE_CONTROLLING => Some(8),
+        AttributeType::USE_CANDIDATE => Some(0),
+        AttributeType::MESSAGE_INTEGRITY => Some(20),
+        _ => None,
+    };
+    match fixed {
+        Some(len) if value.len() == len => Ok(()),
+        Some(_) => Err(Error::InvalidAttributeLength {
+            attribute,
+            length: value.len(),
+        }),
+        None => Attribute::decode(attribute, value, tid).map(|_| ()),
+    }
+}
+
 /// RFC 8489 §14.5/§14.6: after MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT
 /// count; after MESSAGE-INTEGRITY-SHA256 only FINGERPRINT.
 fn is_ignored(trailer: &Trailer, attribute: AttributeType, offset: usize) -> bool {
@@ -559,6 +580,23 @@ mod tests {
                 let t = message_type(c, Method(m));
                 assert_eq!(t & 0xC000, 0);
                 assert_eq!(split_message_type(t), (c, Method(m)));
+            }
+        }
+    }
+
+    #[test]
+    fn validate_agrees_with_decode() {
+        let tid = TransactionId([5; 12]);
+        let types = [0x0024u16, 0x8028, 0x000D, 0x8029, 0x802A, 0x0025, 0x0008, 0x0006, 0x0020];
+        for t in types {
+            for len in 0..24 {
+                let value = vec![0x41u8; len];
+                let t = AttributeType(t);
+                assert_eq!(
+                    validate(t, &value, &tid).is_ok(),
+                    Attribute::decode(t, &value, &tid).is_ok(),
+                    "{t} with {len} bytes"
+                );
             }
         }
     }
