@@ -587,7 +587,9 @@ mod tests {
     #[test]
     fn validate_agrees_with_decode() {
         let tid = TransactionId([5; 12]);
-        let types = [0x0024u16, 0x8028, 0x000D, 0x8029, 0x802A, 0x0025, 0x0008, 0x0006, 0x0020];
+        let types = [
+            0x0024u16, 0x8028, 0x000D, 0x8029, 0x802A, 0x0025, 0x0008, 0x0006, 0x0020,
+        ];
         for t in types {
             for len in 0..24 {
                 let value = vec![0x41u8; len];
