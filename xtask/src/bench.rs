@@ -214,15 +214,7 @@ pub(crate) fn main(args: &[String]) -> Result {
 
 /// Names of the workspace's bench targets.
 fn workspace_bench_targets() -> Result<Vec<String>> {
-    let json = util::stdout_of(util::cargo().args([
-        "metadata",
-        "--format-version",
-        "1",
-        "--no-deps",
-        "--locked",
-    ]))?;
-    let metadata: Value =
-        serde_json::from_str(&json).map_err(|e| format!("cannot parse cargo metadata: {e}"))?;
+    let metadata = util::cargo_metadata()?;
     let mut names: Vec<String> = metadata["packages"]
         .as_array()
         .into_iter()

@@ -147,15 +147,7 @@ fn sans_io() -> Result {
 
 /// Names of the workspace packages under `crates/`, except the facade `rtc`.
 fn protocol_packages(root: &Path) -> Result<Vec<String>> {
-    let json = util::stdout_of(util::cargo().args([
-        "metadata",
-        "--format-version",
-        "1",
-        "--no-deps",
-        "--locked",
-    ]))?;
-    let metadata: Value =
-        serde_json::from_str(&json).map_err(|e| format!("cannot parse cargo metadata: {e}"))?;
+    let metadata = util::cargo_metadata()?;
     Ok(crate_packages(&metadata, &root.join("crates")))
 }
 

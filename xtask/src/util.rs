@@ -30,6 +30,13 @@ pub(crate) fn cargo() -> Command {
     cmd
 }
 
+/// `cargo metadata --no-deps` of the workspace, parsed.
+pub(crate) fn cargo_metadata() -> Result<serde_json::Value> {
+    let json =
+        stdout_of(cargo().args(["metadata", "--format-version", "1", "--no-deps", "--locked"]))?;
+    serde_json::from_str(&json).map_err(|e| format!("cannot parse cargo metadata: {e}"))
+}
+
 /// The main workspace's target directory (`CARGO_TARGET_DIR` or `<root>/target`).
 pub(crate) fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {

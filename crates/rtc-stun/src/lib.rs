@@ -17,11 +17,10 @@
 //! A client's run loop over a UDP socket (the same shape as every protocol crate of this stack):
 //!
 //! ```no_run
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # // The driver owns the clock; it passes it in as `now`.
+//! # fn run(now: impl Fn() -> std::time::Instant) -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Instant;
 //! use rtc_stun::*;
-//! # #[allow(clippy::disallowed_methods)]
-//! # fn now() -> Instant { Instant::now() }
 //! # let tid = TransactionId::new([1; 12]);
 //! let socket = std::net::UdpSocket::bind("0.0.0.0:0")?;
 //! let server = "127.0.0.1:3478".parse()?;
