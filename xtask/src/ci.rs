@@ -192,8 +192,10 @@ fn test() -> Result {
         "rtc-crypto",
         "-p",
         "rtc-srtp",
+        "-p",
+        "rtc-dtls",
         "--features",
-        "rtc-crypto/ring,rtc-srtp/ring",
+        "rtc-crypto/ring,rtc-srtp/ring,rtc-dtls/ring",
     ]))
 }
 
