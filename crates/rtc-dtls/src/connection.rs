@@ -248,6 +248,8 @@ pub struct Connection {
     write_seq: [u64; 2],
     write_cipher: Option<RecordCipher>,
     read_cipher: Option<RecordCipher>,
+    /// Record sequence number of the last epoch-0 handshake record (for HelloVerifyRequest).
+    last_hello_record_seq: u64,
     /// Whether the peer's ChangeCipherSpec arrived (epoch 1 handshake messages are expected).
     peer_changed_cipher: bool,
     replay: ReplayWindow,
@@ -321,6 +323,7 @@ impl Connection {
             write_seq: [0; 2],
             write_cipher: None,
             read_cipher: None,
+            last_hello_record_seq: 0,
             peer_changed_cipher: false,
             replay: ReplayWindow::default(),
             early_records: Vec::new(),
@@ -567,6 +570,9 @@ impl Connection {
         };
         match record.content_type {
             ContentType::Handshake => {
+                if record.epoch == 0 {
+                    self.last_hello_record_seq = record.sequence;
+                }
                 let fragments = HandshakeFragment::parse_all(fragment).map_err(Error::Record)?;
                 for f in fragments {
                     self.add_fragment(now, record.epoch, &f, resent);
@@ -1169,7 +1175,17 @@ impl Connection {
                 let mut out = Vec::new();
                 let mut hs_bytes = Vec::new();
                 write_handshake(&mut hs_bytes, HandshakeType::HelloVerifyRequest, 0, &hvr);
-                self.write_record(&mut out, ContentType::Handshake, &hs_bytes);
+                // §4.2.1: the record takes the ClientHello's record sequence number, so the
+                // server keeps no sequence state for unverified clients.
+                write_record_header(
+                    &mut out,
+                    ContentType::Handshake,
+                    DTLS1_2,
+                    0,
+                    self.last_hello_record_seq,
+                    hs_bytes.len(),
+                );
+                out.extend_from_slice(&hs_bytes);
                 self.transmit.push_back(out);
                 self.next_recv_seq = 0;
                 return Ok(());

@@ -144,6 +144,11 @@ fn server_with_cookies_sends_hello_verify_request_to_chromium() {
     server.handle_datagram(now, HELLO_2).unwrap();
     let out: Vec<Vec<u8>> = std::iter::from_fn(|| server.poll_transmit()).collect();
     assert_eq!(out.len(), 1);
+    let (records, _) = Record::parse_datagram(&out[0]);
+    assert_eq!(
+        records[0].sequence, 1,
+        "RFC 6347 §4.2.1: HelloVerifyRequest takes the hello's record sequence number"
+    );
     let msgs = messages(&out);
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].0, HandshakeType::HelloVerifyRequest);
