@@ -10,6 +10,7 @@
 //! it in [`LAYERS`]. A layer may accept `--flags` (listed in its `flags`); it reads them with
 //! [`Session::flag`].
 
+mod dtls;
 mod sdp;
 mod srtp;
 mod stun;
@@ -24,7 +25,13 @@ use std::time::Duration;
 use crate::util::{self, Captured, Result, TempDir};
 
 /// The layers, in the order `cargo xtask interop` runs them.
-const LAYERS: &[Layer] = &[stun::LAYER, sdp::LAYER, srtp::LAYER, turn::LAYER];
+const LAYERS: &[Layer] = &[
+    stun::LAYER,
+    sdp::LAYER,
+    srtp::LAYER,
+    dtls::LAYER,
+    turn::LAYER,
+];
 
 /// How long any one peer process may run before it is killed and its case fails.
 pub(crate) const PEER_TIMEOUT: Duration = Duration::from_secs(20);

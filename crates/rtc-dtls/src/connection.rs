@@ -835,7 +835,16 @@ impl Connection {
                     Extension::build(extension::EXTENDED_MASTER_SECRET, |_| {}),
                     Extension::build(extension::RENEGOTIATION_INFO, |o| o.push(0)),
                     Extension::build(extension::SUPPORTED_GROUPS, |o| {
-                        let ids: Vec<u16> = config.groups.iter().map(|g| group_id(*g)).collect();
+                        let mut ids: Vec<u16> =
+                            config.groups.iter().map(|g| group_id(*g)).collect();
+                        // In TLS 1.2 the list also names the curves of ECDSA certificates
+                        // (RFC 8422 §5.1.1): P-256 stays in it for the certificates even when
+                        // the key exchange is X25519 only (OpenSSL refuses a P-256
+                        // certificate otherwise). The server's choice is checked against
+                        // `config.groups`.
+                        if !ids.contains(&23) {
+                            ids.push(23);
+                        }
                         write_u16_list(o, &ids);
                     }),
                     Extension::build(extension::EC_POINT_FORMATS, |o| {
