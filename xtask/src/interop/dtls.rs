@@ -357,6 +357,8 @@ fn run(session: &Session) -> Result<Vec<CaseResult>> {
             "rtc-dtls",
             "--example",
             "dtls_peer",
+            "--example",
+            "answer_hello",
             "--locked",
         ]))?;
         let binary = util::target_dir().join("debug/examples/dtls_peer");
@@ -428,7 +430,82 @@ fn run(session: &Session) -> Result<Vec<CaseResult>> {
         };
         results.push(CaseResult::verdict(&name, &peer, outcome));
     }
+    if !stand_in {
+        println!("\n--- Chromium ClientHello (captured now) → rtc-dtls server");
+        let (peer, outcome) = chromium_hello_case(session);
+        results.push(CaseResult::verdict(
+            "Chromium ClientHello (captured live) → rtc-dtls server: DTLS 1.2 flight",
+            &peer,
+            outcome,
+        ));
+    }
     Ok(results)
+}
+
+/// How long capturing Chromium's hello may take (Chromium's start on a loaded machine).
+const CAPTURE_TIMEOUT: Duration = Duration::from_secs(150);
+
+/// Captures a ClientHello from headless Chromium now (`interop/dtls/capture_client_hello.sh`,
+/// which makes its own namespace and installs what it lacks) and feeds it to our server
+/// (`answer_hello` example): passes when the answer is a complete DTLS 1.2 server flight.
+fn chromium_hello_case(session: &Session) -> (String, Result<String>) {
+    let mut peer = "Chromium".to_owned();
+    let outcome = (|| {
+        let dir = session.tmp().join("chromium-hello");
+        fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let script = util::repo_root().join("interop/dtls/capture_client_hello.sh");
+        let capture =
+            util::run_with_timeout(Command::new("sh").arg(&script).arg(&dir), CAPTURE_TIMEOUT)?;
+        if !capture.success() {
+            return Err(format!(
+                "capture failed ({}): {}",
+                capture.describe(),
+                util::tail(&format!("{}{}", capture.stdout, capture.stderr), 5)
+            ));
+        }
+        let readme = fs::read_to_string(dir.join("README.md")).unwrap_or_default();
+        if let Some(version) = readme
+            .lines()
+            .find_map(|l| l.strip_prefix("- Chromium: "))
+            .and_then(|v| v.split_whitespace().next())
+        {
+            peer = format!("Chromium {version}");
+        }
+        let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "bin"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err("the capture wrote no ClientHello".into());
+        }
+        let binary = util::target_dir().join("debug/examples/answer_hello");
+        let out = util::run_with_timeout(session.command(&binary).args(&files), PEER_TIMEOUT)?;
+        for line in out.stdout.lines() {
+            println!("  | {line}");
+        }
+        let answer = out
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("SERVERHELLO "))
+            .map(str::to_owned);
+        match (out.success(), answer) {
+            (true, Some(answer)) if answer.contains("version=0xfefd") => {
+                let hello = out
+                    .stdout
+                    .lines()
+                    .find_map(|l| l.strip_prefix("CLIENTHELLO "))
+                    .unwrap_or("");
+                Ok(format!("hello: {hello}; answer: {answer}"))
+            }
+            _ => Err(format!(
+                "no DTLS 1.2 answer: {}",
+                util::tail(&format!("{}{}", out.stdout, out.stderr), 3)
+            )),
+        }
+    })();
+    (peer, outcome)
 }
 
 /// `openssl x509 -fingerprint -sha256`: `AB:CD:...`, as in an SDP `a=fingerprint`.
