@@ -11,6 +11,10 @@
 //! (`webrtc-rs stun 0.17`, ...); each one's ratio to ours is taken within a run (the two ran
 //! side by side) and the report gives the median of those per-run ratios.
 //!
+//! A group whose benches declare a criterion throughput in elements (`Throughput::Elements`,
+//! e.g. one DTLS handshake pair per iteration) gets a "per second" column: elements per
+//! iteration divided by the median time.
+//!
 //! `XTASK_BENCH_ARGS` (split on whitespace) is passed to criterion after `--` in every
 //! `cargo bench`, e.g. `--warm-up-time 1 --measurement-time 2` for a quick check.
 
@@ -164,6 +168,7 @@ pub(crate) fn main(args: &[String]) -> Result {
 
     let dirs = criterion_dirs(&root);
     let mut results: Vec<Run> = Vec::new();
+    let mut throughputs = Throughputs::new();
     for run in 1..=runs {
         println!("\n== run {run} of {runs} ==");
         let mut medians = Run::new();
@@ -173,7 +178,7 @@ pub(crate) fn main(args: &[String]) -> Result {
             let started = SystemTime::now();
             util::run(util::cargo().args(args))?;
             for dir in &dirs {
-                collect(dir, started, &mut medians)?;
+                collect(dir, started, &mut medians, &mut throughputs)?;
             }
         }
         if medians.is_empty() {
@@ -204,6 +209,7 @@ pub(crate) fn main(args: &[String]) -> Result {
             invocation,
         },
         &results,
+        &throughputs,
         name.is_some(),
     );
     fs::create_dir_all(root.join("docs")).map_err(|e| format!("cannot create docs/: {e}"))?;
@@ -251,6 +257,9 @@ type Key = (String, Option<String>);
 /// One run's results: criterion's median time per iteration (ns) of each benchmark.
 type Run = BTreeMap<Key, f64>;
 
+/// Elements per iteration of the benchmarks that declare a criterion throughput in elements.
+type Throughputs = BTreeMap<Key, u64>;
+
 /// One criterion result.
 #[derive(Debug, Clone, PartialEq)]
 struct Measurement {
@@ -258,6 +267,8 @@ struct Measurement {
     function: Option<String>,
     /// Criterion's median time per iteration, ns.
     median: f64,
+    /// Elements per iteration, when the bench declared `Throughput::Elements`.
+    elements: Option<u64>,
 }
 
 /// Reads criterion's `new/benchmark.json` (names, unsanitised) and `new/estimates.json`.
@@ -279,11 +290,13 @@ fn parse_measurement(benchmark: &str, estimates: &str) -> Result<Measurement> {
         median: estimates["median"]["point_estimate"]
             .as_f64()
             .ok_or("estimates.json has no median.point_estimate")?,
+        elements: benchmark["throughput"]["Elements"].as_u64(),
     })
 }
 
-/// Adds every `**/new/` result under `dir` written after `since` to `out`.
-fn collect(dir: &Path, since: SystemTime, out: &mut Run) -> Result {
+/// Adds every `**/new/` result under `dir` written after `since` to `out`, and its throughput
+/// (if it declares one) to `throughputs`.
+fn collect(dir: &Path, since: SystemTime, out: &mut Run, throughputs: &mut Throughputs) -> Result {
     let Ok(entries) = fs::read_dir(dir) else {
         return Ok(());
     };
@@ -304,7 +317,11 @@ fn collect(dir: &Path, since: SystemTime, out: &mut Run) -> Result {
                 };
                 let m = parse_measurement(&read(&benchmark)?, &read(&estimates)?)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                if out.insert((m.group, m.function), m.median).is_some() {
+                let key = (m.group, m.function);
+                if let Some(elements) = m.elements {
+                    throughputs.insert(key.clone(), elements);
+                }
+                if out.insert(key, m.median).is_some() {
                     println!(
                         "warning: {} repeats a benchmark already seen in this run; keeping it",
                         path.display()
@@ -312,7 +329,7 @@ fn collect(dir: &Path, since: SystemTime, out: &mut Run) -> Result {
                 }
             }
         } else {
-            collect(&path, since, out)?;
+            collect(&path, since, out, throughputs)?;
         }
     }
     Ok(())
@@ -434,6 +451,33 @@ fn format_ns(ns: f64) -> String {
     }
 }
 
+/// A rate per second: a whole number with thousands separators from 100 on (`2,043`),
+/// three significant digits below (`12.3`, `0.456`).
+fn format_rate(per_second: f64) -> String {
+    if !(per_second.is_finite() && per_second > 0.0) {
+        return "—".to_owned();
+    }
+    if per_second < 100.0 {
+        let decimals = if per_second < 1.0 {
+            3
+        } else if per_second < 10.0 {
+            2
+        } else {
+            1
+        };
+        return format!("{per_second:.decimals$}");
+    }
+    let digits = format!("{per_second:.0}");
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A ratio other / ours in words: "3.40x slower", "1.25x faster".
 fn ratio(r: f64) -> String {
     if !(r.is_finite() && r > 0.0) {
@@ -532,7 +576,11 @@ fn old_sections(doc: &str) -> BTreeMap<String, String> {
 }
 
 /// This run's sections: heading → text (heading, provenance line, table).
-fn new_sections(header: &Header, runs: &[Run]) -> BTreeMap<String, String> {
+fn new_sections(
+    header: &Header,
+    runs: &[Run],
+    throughputs: &Throughputs,
+) -> BTreeMap<String, String> {
     let n = runs.len();
     let made_by = provenance(&header.invocation, &header.date, &plural(n, "run"));
     let mut sections = BTreeMap::new();
@@ -545,13 +593,31 @@ fn new_sections(header: &Header, runs: &[Run]) -> BTreeMap<String, String> {
         if rows.is_empty() {
             continue;
         }
-        let mut out = format!("## {group}\n\n{made_by}\n\n");
+        let elements = |s: &Summary| throughputs.get(&(group.to_owned(), s.function.clone()));
+        let per_second = rows.iter().any(|s| elements(s).is_some());
+        let mut columns = vec![
+            if has_ours {
+                "implementation"
+            } else {
+                "benchmark"
+            },
+            "median",
+        ];
+        if per_second {
+            columns.push("per second");
+        }
+        columns.push("spread");
+        if has_ours {
+            columns.push("vs ours");
+        }
+        let mut out = format!(
+            "## {group}\n\n{made_by}\n\n| {} |\n|---|{}\n",
+            columns.join(" | "),
+            "---:|".repeat(columns.len() - 1)
+        );
         if has_ours {
             // Ours first, then the others by name.
             rows.sort_by_key(|s| (s.function.as_deref() != Some(OURS), s.function.clone()));
-            out.push_str("| implementation | median | spread | vs ours |\n|---|---:|---:|---:|\n");
-        } else {
-            out.push_str("| benchmark | median | spread |\n|---|---:|---:|\n");
         }
         for s in &rows {
             let function = s.function.as_deref().unwrap_or_default();
@@ -561,11 +627,15 @@ fn new_sections(header: &Header, runs: &[Run]) -> BTreeMap<String, String> {
                 function.to_owned()
             };
             out.push_str(&format!(
-                "| {} | {} | {} |",
+                "| {} | {} |",
                 util::md_cell(&name),
-                format_ns(s.median()),
-                spread(s, n)
+                format_ns(s.median())
             ));
+            if per_second {
+                let rate = elements(s).map_or(f64::NAN, |&e| e as f64 * 1e9 / s.median());
+                out.push_str(&format!(" {} |", format_rate(rate)));
+            }
+            out.push_str(&format!(" {} |", spread(s, n)));
             if has_ours {
                 let versus = if function == OURS {
                     "—".to_owned()
@@ -599,7 +669,13 @@ fn new_sections(header: &Header, runs: &[Run]) -> BTreeMap<String, String> {
 /// by name (lone benches last). With `keep_old` (a run of one NAME), the sections of `old` that
 /// this run did not measure are kept as they are; otherwise only this run's sections are written.
 /// The lone-bench section is one section: a run that measured a lone bench replaces all of it.
-fn render(old: &str, header: &Header, runs: &[Run], keep_old: bool) -> String {
+fn render(
+    old: &str,
+    header: &Header,
+    runs: &[Run],
+    throughputs: &Throughputs,
+    keep_old: bool,
+) -> String {
     let notes = util::marked_block(old, NOTES_START, NOTES_END).unwrap_or(DEFAULT_NOTES);
     let mut out = format!("# Benchmarks\n\n{notes}\n\n");
     out.push_str(
@@ -625,7 +701,7 @@ fn render(old: &str, header: &Header, runs: &[Run], keep_old: bool) -> String {
     } else {
         BTreeMap::new()
     };
-    sections.extend(new_sections(header, runs));
+    sections.extend(new_sections(header, runs, throughputs));
     let lone = sections.remove(LONE_HEADING);
     for section in sections.values().chain(&lone) {
         out.push('\n');
@@ -765,9 +841,20 @@ mod tests {
         assert_eq!(m.function.as_deref(), Some("rtc"));
         assert!((m.median - 0.825_140_760_363_278_3).abs() < 1e-12);
 
+        assert_eq!(m.elements, None);
+
         let lone = parse_measurement(LONE_BENCHMARK, RTC_ESTIMATES).expect("parses");
         assert_eq!(lone.group, "single");
         assert_eq!(lone.function, None);
+
+        // Captured from criterion 0.5.1 (`group.throughput(Throughput::Elements(1))`).
+        let pair = r#"{"group_id":"dtls: handshake pair","function_id":"rtc","value_str":null,"throughput":{"Elements":1},"full_id":"dtls: handshake pair/rtc","directory_name":"dtls_ handshake pair/rtc","title":"dtls: handshake pair/rtc"}"#;
+        assert_eq!(
+            parse_measurement(pair, RTC_ESTIMATES)
+                .expect("parses")
+                .elements,
+            Some(1)
+        );
 
         assert!(parse_measurement("{}", RTC_ESTIMATES).is_err());
         assert!(parse_measurement(RTC_BENCHMARK, "{}").is_err());
@@ -790,6 +877,47 @@ mod tests {
         assert_eq!(ratio(0.8), "1.25x faster");
         assert_eq!(ratio(25.0), "25.0x slower");
         assert_eq!(ratio(f64::NAN), "—");
+        assert_eq!(format_rate(2_043.4), "2,043");
+        assert_eq!(format_rate(1_234_567.8), "1,234,568");
+        assert_eq!(format_rate(100.0), "100");
+        assert_eq!(format_rate(12.34), "12.3");
+        assert_eq!(format_rate(0.4567), "0.457");
+        assert_eq!(format_rate(f64::NAN), "—");
+    }
+
+    #[test]
+    fn throughput_adds_a_per_second_column() {
+        let g = "dtls: handshake pair";
+        let runs: Vec<Run> = [(500_000.0, 1_800_000.0), (480_000.0, 2_000_000.0)]
+            .into_iter()
+            .map(|(ours, other)| {
+                Run::from([
+                    (key(g, Some("rtc")), ours),
+                    (key(g, Some("webrtc-rs webrtc-dtls 0.12")), other),
+                    (key("plain", Some("rtc")), 10.0),
+                ])
+            })
+            .collect();
+        let throughputs = Throughputs::from([
+            (key(g, Some("rtc")), 1),
+            (key(g, Some("webrtc-rs webrtc-dtls 0.12")), 1),
+        ]);
+        let report = render("", &header(), &runs, &throughputs, false);
+        // 1 pair / 490 µs = 2,041 per second; ratios 3.6 and 4.17 → 3.88.
+        assert!(
+            report.contains(
+                "| implementation | median | per second | spread | vs ours |\n\
+             |---|---:|---:|---:|---:|\n\
+             | rtc (ours) | 490.0 µs | 2,041 | 480.0 µs – 500.0 µs | — |\n\
+             | webrtc-rs webrtc-dtls 0.12 | 1.900 ms | 526 | 1.800 ms – 2.000 ms | 3.88x slower |\n"
+            ),
+            "{report}"
+        );
+        // A group without a throughput keeps its columns.
+        assert!(report.contains(
+            "| implementation | median | spread | vs ours |\n|---|---:|---:|---:|\n\
+             | rtc (ours) | 10.00 ns | 10.00 ns – 10.00 ns | — |\n"
+        ));
     }
 
     #[test]
@@ -814,7 +942,7 @@ mod tests {
                 ])
             })
             .collect();
-        let report = render("", &header(), &runs, false);
+        let report = render("", &header(), &runs, &Throughputs::new(), false);
         assert!(report.contains(
             "- Figures: median over the section's runs of criterion's median per run; spread is \
              min–max over runs (\"k of N runs\" when some runs lacked it); ratio (\"vs ours\", \
@@ -848,7 +976,7 @@ mod tests {
             Run::from([(other.clone(), 1000.0)]),
             Run::from([(key(g, Some("rtc")), 10.0), (other, 40.0)]),
         ];
-        let report = render("", &header(), &runs, false);
+        let report = render("", &header(), &runs, &Throughputs::new(), false);
         assert_eq!(
             row(&report, "rtc (ours)"),
             "| rtc (ours) | 10.00 ns | 10.00 ns – 10.00 ns (2 of 3 runs) | — |"
@@ -875,7 +1003,7 @@ mod tests {
                 ])
             })
             .collect();
-        let report = render("", &header(), &runs, false);
+        let report = render("", &header(), &runs, &Throughputs::new(), false);
         assert!(report.contains(
             "## rtc-stun\n\n_Run: `cargo xtask bench --runs 3` on 2026-01-01 (UTC), 2 runs._\n\n\
              | benchmark | median | spread |\n|---|---:|---:|\n\
@@ -899,7 +1027,7 @@ mod tests {
             (key("g", Some("other")), 8.0),
         ])];
         let old = "# Benchmarks\n\n<!-- notes -->\nmine\n<!-- /notes -->\n\nold table\n";
-        let report = render(old, &header(), &runs, false);
+        let report = render(old, &header(), &runs, &Throughputs::new(), false);
         assert!(report.contains("<!-- notes -->\nmine\n<!-- /notes -->"));
         assert!(!report.contains("old table"));
         assert!(report.contains("(UTC), 1 run._\n"));
@@ -908,7 +1036,7 @@ mod tests {
             "| other | 8.000 ns | — | 1.25x faster |"
         );
 
-        let fresh = render("", &header(), &runs, false);
+        let fresh = render("", &header(), &runs, &Throughputs::new(), false);
         assert!(fresh.contains(DEFAULT_NOTES));
     }
 
@@ -920,7 +1048,7 @@ mod tests {
             (key("B", Some("rtc")), 30.0),
         ])];
         let old = "# Benchmarks\n\n<!-- notes -->\nmine\n<!-- /notes -->\n";
-        render(old, &header(), &runs, false)
+        render(old, &header(), &runs, &Throughputs::new(), false)
     }
 
     #[test]
@@ -938,7 +1066,7 @@ mod tests {
             (key("B", Some("rtc")), 99.0),
             (key("C", Some("rtc")), 7.0),
         ])];
-        let report = render(&old, &partial, &runs, true);
+        let report = render(&old, &partial, &runs, &Throughputs::new(), true);
         assert!(report.contains("<!-- notes -->\nmine\n<!-- /notes -->"));
         let sections = old_sections(&report);
         assert_eq!(
@@ -957,7 +1085,7 @@ mod tests {
         assert!(report.find("## B") < report.find("## C"));
 
         // A full run rewrites everything: A is gone.
-        let full = render(&old, &partial, &runs, false);
+        let full = render(&old, &partial, &runs, &Throughputs::new(), false);
         assert_eq!(old_sections(&full).keys().collect::<Vec<_>>(), ["B", "C"]);
     }
 
@@ -970,12 +1098,14 @@ mod tests {
                 (key("single", None), 5.0),
                 (key("z", Some("f")), 1.0),
             ])],
+            &Throughputs::new(),
             false,
         );
         let report = render(
             &old,
             &header(),
             &[Run::from([(key("B", Some("rtc")), 1.0)])],
+            &Throughputs::new(),
             true,
         );
         let headings: Vec<_> = report.lines().filter(|l| l.starts_with("## ")).collect();
