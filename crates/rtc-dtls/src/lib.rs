@@ -17,12 +17,12 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use std::time::Instant;
 //! use rtc_dtls::{Certificate, Config, Connection, Event, FingerprintAlgorithm, Role};
 //!
+//! # // The driver owns the clock and passes it in as `now` (tests/handshake.rs runs this flow).
+//! # fn run(now: std::time::Instant) -> Result<(), rtc_dtls::Error> {
 //! let (a, b) = (Certificate::generate()?, Certificate::generate()?);
 //! let (fa, fb) = (a.fingerprint(FingerprintAlgorithm::Sha256), b.fingerprint(FingerprintAlgorithm::Sha256));
-//! let now = Instant::now(); // the driver's clock; protocol code never reads it
 //! let mut client = Connection::new(Arc::new(Config::new(a)?), Role::Client, now)?;
 //! let mut server = Connection::new(Arc::new(Config::new(b)?), Role::Server, now)?;
 //! client.set_remote_fingerprints(vec![fb])?;
@@ -38,7 +38,8 @@
 //! while let Some(d) = client.poll_transmit() { server.handle_datagram(now, &d)?; }
 //! assert_eq!(server.poll_event(), Some(Event::Connected));
 //! assert_eq!(server.poll_event(), Some(Event::ApplicationData(b"hello".to_vec())));
-//! # Ok::<(), rtc_dtls::Error>(())
+//! # Ok(())
+//! # }
 //! ```
 
 mod certificate;

@@ -368,6 +368,14 @@ fn find(extensions: &[Extension], typ: u16) -> Option<&[u8]> {
         .map(|e| e.data.as_slice())
 }
 
+/// Big-endian u16 values (the caller checked the length is even).
+fn u16s(bytes: &[u8]) -> Vec<u16> {
+    bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect()
+}
+
 /// A list of u16 values behind a 2-byte length (supported_groups, signature_algorithms).
 pub(crate) fn parse_u16_list(data: &[u8]) -> Result<Vec<u16>, DecodeError> {
     let mut r = Reader::new(data);
@@ -376,10 +384,7 @@ pub(crate) fn parse_u16_list(data: &[u8]) -> Result<Vec<u16>, DecodeError> {
     if list.len() % 2 != 0 {
         return Err(DecodeError::Invalid("u16 list length"));
     }
-    Ok(list
-        .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-        .collect())
+    Ok(u16s(list))
 }
 
 pub(crate) fn write_u16_list(out: &mut Vec<u8>, list: &[u16]) {
@@ -410,10 +415,7 @@ impl UseSrtp {
         let mki = r.vec8()?.to_vec();
         r.finish()?;
         Ok(Self {
-            profiles: list
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect(),
+            profiles: u16s(list),
             mki,
         })
     }
@@ -471,10 +473,7 @@ impl ClientHello {
             random,
             session_id: session_id.to_vec(),
             cookie,
-            cipher_suites: suites
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect(),
+            cipher_suites: u16s(suites),
             compression_methods,
             extensions,
         })
@@ -722,10 +721,7 @@ impl CertificateRequest {
         r.finish()?;
         Ok(Self {
             certificate_types,
-            signature_schemes: schemes
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect(),
+            signature_schemes: u16s(schemes),
             authorities,
         })
     }
