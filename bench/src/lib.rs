@@ -1,1 +1,3 @@
-//! Holds no code: the comparisons are in `benches/`.
+//! Shared harness code of the comparison benches in `benches/`.
+
+pub mod sctp;

@@ -51,6 +51,7 @@
 
 #![forbid(unsafe_code)]
 
+mod association;
 mod cause;
 mod chunk;
 mod codec;
@@ -61,6 +62,10 @@ mod param;
 mod types;
 mod writer;
 
+pub use association::{
+    Association, CloseReason, Config, Event, Message, Reliability, ResetError, SendError,
+    SendOptions, State, Stats,
+};
 pub use cause::{ErrorCause, ErrorCauses};
 pub use chunk::{
     Abort, CHUNK_HEADER_LEN, Chunk, CookieEcho, DATA_HEADER_LEN, Data, ForwardTsn,
