@@ -25,15 +25,17 @@
 //! Everything else (congestion control, initial cwnd, RTO bounds, delayed-ACK timer) is each
 //! stack's default, since that is part of what is compared; the drivers list those defaults.
 //!
-//! Ours is behind the `ours-sctp` feature until `rtc_sctp::Association` exists:
-//! `cargo bench --bench sctp --features ours-sctp` (the driver below states the API it expects).
+//! Ours is behind the `ours-sctp` feature (off) while `rtc_sctp::Association` is being written:
+//! `cargo bench --bench sctp --features ours-sctp` (the driver below states the API it uses).
+//! Turn it on by default in Cargo.toml once the association is done, so `cargo xtask bench`
+//! (which passes no features) includes it.
 #![allow(clippy::disallowed_methods)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use criterion::{Criterion, Throughput};
+use criterion::{Criterion, SamplingMode, Throughput};
 use rtc_bench_compare::sctp::{Profile, Session, Stack, Transfer, median, messages};
 
 /// Bytes per transfer.
@@ -58,13 +60,13 @@ const LOSSY: Profile = Profile {
 /// Loss patterns of the goodput table; the criterion bench uses the first.
 const SEEDS: [u64; 3] = [1, 2, 3];
 
-/// Ours: `rtc-sctp`'s association, against the API it is being written to (names may still
-/// shift; fix them here when they do):
-/// `Association::new(Arc<AssociationConfig>, now)`, `connect(now)`, `handle_packet(now, &[u8])`,
-/// `handle_timeout(now)`, `poll_transmit(now, &mut [u8]) -> Option<usize>`, `poll_timeout()`,
-/// `poll_event() -> Option<Event>` (`Event::Connected`, `Event::Message { stream, ppid, data }`),
-/// `send(stream, ppid, Bytes, &SendOptions) -> Result<(), SendError>`,
-/// `buffered_amount(stream)`.
+/// Ours: `rtc_sctp::Association`, still being written: this driver follows its API as of
+/// this bench's writing (fix the names here when they shift): `Association::new(Arc<Config>,
+/// now)`, `connect(now)`, `handle_packet(now, &[u8])`, `handle_timeout(now)`,
+/// `poll_transmit(now, &mut [u8]) -> Option<usize>`, `poll_timeout()`, `poll_event()`
+/// (`Event::Connected`, `Event::Message(Message { data, .. })`, `Event::Closed(_)`),
+/// `send(now, stream, ppid, Bytes, &SendOptions) -> Result<(), SendError>` (`BufferFull` is
+/// back-pressure), `buffered_amount(stream)` (bytes not yet sent, as in dcSCTP).
 #[cfg(feature = "ours-sctp")]
 mod ours {
     use std::collections::VecDeque;
@@ -73,23 +75,23 @@ mod ours {
 
     use bytes::{Bytes, BytesMut};
     use rtc_bench_compare::sctp::{Endpoint, RECEIVE_WINDOW, SCTP_MTU, Stack};
-    use rtc_sctp::{Association, AssociationConfig, Event, SendError, SendOptions};
+    use rtc_sctp::{Association, Config, Event, SendError, SendOptions};
 
     use super::PPID_BINARY;
 
     pub(crate) struct Rtc {
-        config: Arc<AssociationConfig>,
+        config: Arc<Config>,
     }
 
     impl Rtc {
         pub(crate) fn new() -> Self {
-            // Defaults in the draft config (crates/rtc-sctp/src/association/config.rs): packets
-            // of 1188 bytes, a_rwnd 4 MiB, send buffer 16 MiB, messages up to 256 KiB, RTO
-            // 500 ms initial / 400 ms min, delayed SACK 200 ms.
-            let config = AssociationConfig {
+            // Defaults (crates/rtc-sctp/src/association/config.rs): packets of 1188 bytes,
+            // a_rwnd 4 MiB, send buffer 16 MiB, messages up to 256 KiB, RTO 500 ms initial and
+            // 400 ms minimum, delayed SACK 200 ms.
+            let config = Config {
                 max_packet_size: SCTP_MTU,
                 receive_window: RECEIVE_WINDOW as u32,
-                ..AssociationConfig::default()
+                ..Config::new()
             };
             Self {
                 config: Arc::new(config),
@@ -104,11 +106,12 @@ mod ours {
     }
 
     impl Side {
-        fn drain_events(&mut self) {
+        fn process_events(&mut self) {
             while let Some(event) = self.assoc.poll_event() {
                 match event {
                     Event::Connected => self.connected = true,
-                    Event::Message { data, .. } => self.messages.push_back(data),
+                    Event::Message(message) => self.messages.push_back(message.data),
+                    Event::Closed(reason) => panic!("rtc: association closed: {reason:?}"),
                     _ => {}
                 }
             }
@@ -133,7 +136,7 @@ mod ours {
     impl Endpoint for Side {
         fn handle_packet(&mut self, now: Instant, packet: Bytes) {
             self.assoc.handle_packet(now, &packet);
-            self.drain_events();
+            self.process_events();
         }
 
         fn poll_transmit(&mut self, now: Instant) -> Option<Bytes> {
@@ -151,22 +154,22 @@ mod ours {
 
         fn handle_timeout(&mut self, now: Instant) {
             self.assoc.handle_timeout(now);
-            self.drain_events();
+            self.process_events();
         }
 
         fn is_connected(&mut self) -> bool {
-            self.drain_events();
+            self.process_events();
             self.connected
         }
 
-        fn send_message(&mut self, _now: Instant, message: &Bytes) -> bool {
+        fn send_message(&mut self, now: Instant, message: &Bytes) -> bool {
+            let options = SendOptions::default();
             match self
                 .assoc
-                .send(0, PPID_BINARY, message.clone(), &SendOptions::default())
+                .send(now, 0, PPID_BINARY, message.clone(), &options)
             {
                 Ok(()) => true,
-                // Back-pressure: the send buffer is full.
-                Err(SendError::BufferFull { .. }) => false,
+                Err(SendError::BufferFull) => false,
                 Err(e) => panic!("rtc: send: {e:?}"),
             }
         }
@@ -176,7 +179,7 @@ mod ours {
         }
 
         fn recv_message(&mut self, on_message: &mut dyn FnMut(&[u8])) -> bool {
-            self.drain_events();
+            self.process_events();
             let Some(message) = self.messages.pop_front() else {
                 return false;
             };
@@ -268,8 +271,8 @@ mod webrtc_rs_rtc_sctp {
     }
 
     impl Side {
-        /// Applies the association's events and moves its packets to `out`.
-        fn drain(&mut self, now: Instant) {
+        /// Applies the association's application and endpoint events.
+        fn process_events(&mut self) {
             let Some(assoc) = self.assoc.as_mut() else {
                 return;
             };
@@ -285,11 +288,6 @@ mod webrtc_rs_rtc_sctp {
             while let Some(event) = assoc.poll_endpoint_event() {
                 if let Some(handle) = self.handle {
                     self.endpoint.handle_event(handle, event);
-                }
-            }
-            while let Some(transmit) = assoc.poll_transmit(now) {
-                if let Payload::RawEncode(packets) = transmit.message {
-                    self.out.extend(packets);
                 }
             }
         }
@@ -310,12 +308,17 @@ mod webrtc_rs_rtc_sctp {
                 // `DatagramEvent` is `#[non_exhaustive]`.
                 _ => {}
             }
-            self.drain(now);
+            self.process_events();
         }
 
         fn poll_transmit(&mut self, now: Instant) -> Option<Bytes> {
             if self.out.is_empty() {
-                self.drain(now);
+                // One call hands out every packet the association has ready.
+                if let Some(transmit) = self.assoc.as_mut()?.poll_transmit(now) {
+                    if let Payload::RawEncode(packets) = transmit.message {
+                        self.out.extend(packets);
+                    }
+                }
             }
             self.out.pop_front()
         }
@@ -328,7 +331,7 @@ mod webrtc_rs_rtc_sctp {
             if let Some(assoc) = self.assoc.as_mut() {
                 assoc.handle_timeout(now);
             }
-            self.drain(now);
+            self.process_events();
         }
 
         fn is_connected(&mut self) -> bool {
@@ -461,13 +464,8 @@ mod sctp_proto_driver {
     }
 
     impl Side {
-        /// Applies the association's events and moves its packets, and the endpoint's, to `out`.
-        fn drain(&mut self, now: Instant) {
-            while let Some(transmit) = self.endpoint.poll_transmit() {
-                if let Payload::RawEncode(packets) = transmit.payload {
-                    self.out.extend(packets);
-                }
-            }
+        /// Applies the association's application and endpoint events.
+        fn process_events(&mut self) {
             let Some(assoc) = self.assoc.as_mut() else {
                 return;
             };
@@ -487,11 +485,6 @@ mod sctp_proto_driver {
                     }
                 }
             }
-            while let Some(transmit) = assoc.poll_transmit(now) {
-                if let Payload::RawEncode(packets) = transmit.payload {
-                    self.out.extend(packets);
-                }
-            }
         }
     }
 
@@ -509,12 +502,24 @@ mod sctp_proto_driver {
                 }
                 None => {}
             }
-            self.drain(now);
+            self.process_events();
         }
 
         fn poll_transmit(&mut self, now: Instant) -> Option<Bytes> {
             if self.out.is_empty() {
-                self.drain(now);
+                // The endpoint's own packets (replies to stray packets), then the association's:
+                // one call hands out every packet it has ready.
+                while let Some(transmit) = self.endpoint.poll_transmit() {
+                    if let Payload::RawEncode(packets) = transmit.payload {
+                        self.out.extend(packets);
+                    }
+                }
+                let transmit = self.assoc.as_mut().and_then(|a| a.poll_transmit(now));
+                if let Some(transmit) = transmit {
+                    if let Payload::RawEncode(packets) = transmit.payload {
+                        self.out.extend(packets);
+                    }
+                }
             }
             self.out.pop_front()
         }
@@ -527,7 +532,7 @@ mod sctp_proto_driver {
             if let Some(assoc) = self.assoc.as_mut() {
                 assoc.handle_timeout(now);
             }
-            self.drain(now);
+            self.process_events();
         }
 
         fn is_connected(&mut self) -> bool {
@@ -817,8 +822,8 @@ fn filter() -> Option<String> {
 }
 
 fn main() {
-    // Each transfer takes tens of milliseconds: 10 samples over 3 s is plenty, and keeps
-    // `cargo xtask bench sctp` (3 runs) within a few minutes. The command line overrides.
+    // A transfer takes 10-400 ms here: 10 samples over 3 s is plenty, and keeps `cargo xtask
+    // bench sctp` (3 runs) within a few minutes. The command line overrides these.
     let mut c = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
@@ -835,6 +840,7 @@ fn main() {
         for (name, stack) in &stacks {
             let clean = stack.transfers(&CLEAN, &SEEDS[..1], &messages);
             assert_eq!(clean[0].bytes, TOTAL as u64, "{name}");
+            eprintln!("DEBUG {name}: {:?}", clean[0]);
         }
         goodput_table(&stacks, &LOSSY, &messages);
     }
@@ -848,6 +854,8 @@ fn main() {
         ));
         // One element per MiB: the per-second column is MiB/s of CPU time.
         g.throughput(Throughput::Elements((TOTAL >> 20) as u64));
+        // Iterations of up to a few hundred ms: the same count in every sample, not 1..=n.
+        g.sampling_mode(SamplingMode::Flat);
         for (name, stack) in &stacks {
             g.bench_function(*name, |b| {
                 b.iter_custom(|iters| stack.time(iters, &profile, &messages))

@@ -19,10 +19,11 @@ use bytes::Bytes;
 
 /// One side of an association as the harness drives it.
 ///
-/// Calls arrive in rounds at one virtual instant: `handle_timeout` when `poll_timeout` is due,
-/// `poll_transmit` until `None`, `handle_packet` for every packet that has arrived, and the
-/// application calls (`send_message`, `recv_message`, `buffered_amount`) in between. A driver
-/// drains its stack's events wherever the stack wants that (for instance after each input).
+/// Calls come in rounds at one virtual instant: the application's (`send_message`,
+/// `buffered_amount`, `recv_message`), `handle_timeout` if `poll_timeout` is due,
+/// `poll_transmit` until `None`, then at most one `handle_packet`. A driver processes its
+/// stack's events where the stack needs it (for instance after each input) but leaves polling
+/// for packets to the harness.
 pub trait Endpoint {
     /// One SCTP packet from the peer (what one DTLS record would carry).
     fn handle_packet(&mut self, now: Instant, packet: Bytes);
@@ -261,9 +262,10 @@ impl<E: Endpoint> Session<E> {
     }
 
     /// Runs rounds until `done` (called first in every round, with the current instant) says
-    /// so: fire due timers, move every packet each side has to send onto its link, deliver
-    /// every packet that has arrived; when a round moves nothing, jump to the next arrival or
-    /// timer.
+    /// so. A round fires the timers that are due, moves every packet each side has to send onto
+    /// its link, and delivers at most one arrived packet per direction, so each side sees its
+    /// packets one at a time, as from a socket, and is polled after each. When a round
+    /// delivers nothing, time jumps to the next arrival or timer.
     fn run(
         &mut self,
         limit: Duration,
@@ -283,24 +285,22 @@ impl<E: Endpoint> Session<E> {
             if self.b.poll_timeout().is_some_and(|t| t <= now) {
                 self.b.handle_timeout(now);
             }
-            let mut moved = false;
             while let Some(packet) = self.a.poll_transmit(now) {
                 self.ab.send(now, packet);
-                moved = true;
             }
             while let Some(packet) = self.b.poll_transmit(now) {
                 self.ba.send(now, packet);
-                moved = true;
             }
-            while let Some(packet) = self.ab.recv(now) {
+            let mut delivered = false;
+            if let Some(packet) = self.ab.recv(now) {
                 self.b.handle_packet(now, packet);
-                moved = true;
+                delivered = true;
             }
-            while let Some(packet) = self.ba.recv(now) {
+            if let Some(packet) = self.ba.recv(now) {
                 self.a.handle_packet(now, packet);
-                moved = true;
+                delivered = true;
             }
-            if moved {
+            if delivered {
                 idle_rounds = 0;
                 continue;
             }

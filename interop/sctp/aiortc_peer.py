@@ -458,6 +458,9 @@ class Peer:
         parts = [f"{label}={rec}" for label, rec in self.channels.items()]
         if missing:
             parts.append(f"never seen: {missing}")
+        closing = [label for label, ch in self.objects.items() if ch.readyState == "closing"]
+        if closing:
+            parts.append(f"still closing (no stream reset from the peer for them?): {closing}")
         return ", ".join(parts)
 
 

@@ -49,12 +49,14 @@
 
 #![forbid(unsafe_code)]
 
+mod channels;
 mod dcep;
 mod error;
 mod ppid;
 mod priority;
 mod stream_id;
 
+pub use channels::{ChannelError, ChannelOptions, ChannelState, DataChannels, Event};
 pub use dcep::{
     ChannelType, DATA_CHANNEL_ACK, DATA_CHANNEL_OPEN, DATA_CHANNEL_PARTIAL_RELIABLE_REXMIT,
     DATA_CHANNEL_PARTIAL_RELIABLE_REXMIT_UNORDERED, DATA_CHANNEL_PARTIAL_RELIABLE_TIMED,

@@ -7,8 +7,8 @@ mod net;
 use std::time::Duration;
 
 use bytes::Bytes;
-use rtc_sctp::{CloseReason, Config, Event, Reliability, SendOptions, State};
 use net::{Link, Net};
+use rtc_sctp::{CloseReason, Config, Event, Reliability, SendOptions, State};
 
 const PPID_BINARY: u32 = 53;
 
