@@ -4,7 +4,7 @@
 //!
 //! Scenario: the association is set up (not timed), then A sends 4 MiB to B as 256 reliable,
 //! ordered 16 KiB messages on one stream (PPID 53, WebRTC Binary), so every message is
-//! fragmented (about 14 DATA chunks). A's send buffer is kept filled: the harness queues a
+//! fragmented (15 DATA chunks of up to 1160-1163 bytes). A's send buffer is kept filled: the harness queues a
 //! message whenever A's buffered amount is under 1 MiB (and the stack accepts it). B reads
 //! every message as soon as it is complete, as one contiguous slice, and compares it with the
 //! one sent (length and content), so the transfer ends only when B has exactly the 4 MiB in
@@ -314,10 +314,10 @@ mod webrtc_rs_rtc_sctp {
         fn poll_transmit(&mut self, now: Instant) -> Option<Bytes> {
             if self.out.is_empty() {
                 // One call hands out every packet the association has ready.
-                if let Some(transmit) = self.assoc.as_mut()?.poll_transmit(now) {
-                    if let Payload::RawEncode(packets) = transmit.message {
-                        self.out.extend(packets);
-                    }
+                if let Some(transmit) = self.assoc.as_mut()?.poll_transmit(now)
+                    && let Payload::RawEncode(packets) = transmit.message
+                {
+                    self.out.extend(packets);
                 }
             }
             self.out.pop_front()
@@ -391,7 +391,10 @@ mod webrtc_rs_rtc_sctp {
 /// congestion control and 4380-byte initial cwnd as `rtc-sctp` 0.21, RTO 3 s initial and 1 s
 /// minimum, unlimited DATA retransmissions, delayed SACK 200 ms. `buffered_amount` counts data
 /// until it is acknowledged. `write_sctp` copies the message; reading copies the fragments into
-/// the caller's buffer.
+/// the caller's buffer. Every `poll_transmit` walks the whole in-flight queue (a SipHash map
+/// lookup per TSN, `get_data_packets_to_retransmit`), so its cost per packet grows with the
+/// data in flight: on the clean link, where the full 1 MiB window is in flight, a transfer
+/// costs it several times what the lossy link (a cwnd of a few dozen packets) does.
 mod sctp_proto_driver {
     use std::collections::VecDeque;
     use std::net::SocketAddr;
@@ -479,10 +482,10 @@ mod sctp_proto_driver {
                 }
             }
             while let Some(event) = assoc.poll_endpoint_event() {
-                if let Some(handle) = self.handle {
-                    if let Some(event) = self.endpoint.handle_event(handle, event) {
-                        assoc.handle_event(event);
-                    }
+                if let Some(handle) = self.handle
+                    && let Some(event) = self.endpoint.handle_event(handle, event)
+                {
+                    assoc.handle_event(event);
                 }
             }
         }
@@ -515,10 +518,10 @@ mod sctp_proto_driver {
                     }
                 }
                 let transmit = self.assoc.as_mut().and_then(|a| a.poll_transmit(now));
-                if let Some(transmit) = transmit {
-                    if let Payload::RawEncode(packets) = transmit.payload {
-                        self.out.extend(packets);
-                    }
+                if let Some(transmit) = transmit
+                    && let Payload::RawEncode(packets) = transmit.payload
+                {
+                    self.out.extend(packets);
                 }
             }
             self.out.pop_front()
@@ -594,6 +597,11 @@ mod sctp_proto_driver {
 /// counts data not yet sent (in-flight data no longer counts). Its API takes a message as a
 /// `Vec<u8>` (so the driver copies each one into a new vector), hands packets out as
 /// `SocketEvent::SendPacket` events and completed messages as `Message { payload: Vec<u8> }`.
+///
+/// Its CPU figures are dominated by logging it cannot turn off: 0.1.16 formats every packet
+/// sent and received as a hex string (`logging::log_packet`, one `write!` per byte) before
+/// handing it to `log::info!`, whether or not a logger is installed; `perf` put 85-90% of its
+/// time there in the clean transfer. The protocol work itself is roughly a tenth of its figure.
 mod dcsctp_driver {
     use std::time::Instant;
 
@@ -738,18 +746,20 @@ impl<S: Stack> BenchTarget for S {
 
 /// The stacks, by the names the report uses: `rtc` is ours (see `cargo xtask bench`).
 fn stacks() -> Vec<(&'static str, Box<dyn BenchTarget>)> {
-    let mut stacks: Vec<(&'static str, Box<dyn BenchTarget>)> = Vec::new();
+    #[cfg_attr(not(feature = "ours-sctp"), allow(unused_mut))]
+    let mut stacks: Vec<(&'static str, Box<dyn BenchTarget>)> = vec![
+        (
+            "webrtc-rs rtc-sctp 0.21",
+            Box::new(webrtc_rs_rtc_sctp::RtcSctp),
+        ),
+        (
+            "webrtc-rs sctp-proto 0.10",
+            Box::new(sctp_proto_driver::SctpProto),
+        ),
+        ("dcsctp 0.1", Box::new(dcsctp_driver::Dcsctp)),
+    ];
     #[cfg(feature = "ours-sctp")]
-    stacks.push(("rtc", Box::new(ours::Rtc::new())));
-    stacks.push((
-        "webrtc-rs rtc-sctp 0.21",
-        Box::new(webrtc_rs_rtc_sctp::RtcSctp),
-    ));
-    stacks.push((
-        "webrtc-rs sctp-proto 0.10",
-        Box::new(sctp_proto_driver::SctpProto),
-    ));
-    stacks.push(("dcsctp 0.1", Box::new(dcsctp_driver::Dcsctp)));
+    stacks.insert(0, ("rtc", Box::new(ours::Rtc::new())));
     stacks
 }
 
@@ -840,7 +850,6 @@ fn main() {
         for (name, stack) in &stacks {
             let clean = stack.transfers(&CLEAN, &SEEDS[..1], &messages);
             assert_eq!(clean[0].bytes, TOTAL as u64, "{name}");
-            eprintln!("DEBUG {name}: {:?}", clean[0]);
         }
         goodput_table(&stacks, &LOSSY, &messages);
     }

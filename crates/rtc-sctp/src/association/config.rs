@@ -10,7 +10,10 @@ use rtc_crypto::CryptoProvider;
 pub struct Config {
     /// Our SCTP port: RFC 8841 §5 `a=sctp-port`, 5000 by default.
     pub local_port: u16,
-    /// The peer's SCTP port, 5000 by default. Packets from other ports are dropped.
+    /// The peer's SCTP port, 5000 by default. Packets from other ports are dropped. 0
+    /// accepts an INIT from any port and keeps to that port from then on (a listening
+    /// endpoint outside WebRTC, where no SDP names the port); such an association cannot
+    /// [`crate::Association::connect`].
     pub remote_port: u16,
     /// Outbound streams we ask for (RFC 9260 §3.3.2 OS); the peer's MIS may lower it.
     pub outbound_streams: u16,

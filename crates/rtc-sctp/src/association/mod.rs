@@ -214,6 +214,9 @@ struct ResetRequest {
 pub struct Association {
     config: Arc<Config>,
     state: State,
+    /// The peer's port: the configured one, or (configured 0) the source port of the INIT
+    /// answered or taken.
+    remote_port: u16,
     epoch: Instant,
     cookie_key: [u8; 32],
     my_tag: u32,
@@ -298,6 +301,7 @@ impl Association {
         let recv = RecvSide::new(config.receive_window as usize, config.max_message_size);
         Self {
             state: State::Closed,
+            remote_port: config.remote_port,
             epoch: now,
             cookie_key,
             my_tag,
@@ -364,7 +368,7 @@ impl Association {
 
     /// Sends an INIT (RFC 9260 §5.1). Only from [`State::Closed`].
     pub fn connect(&mut self, now: Instant) {
-        if self.state != State::Closed {
+        if self.state != State::Closed || self.remote_port == 0 {
             return;
         }
         self.state = State::CookieWait;
@@ -405,7 +409,7 @@ impl Association {
             &mut buf,
             usize::MAX,
             self.config.local_port,
-            self.config.remote_port,
+            self.remote_port,
             tag,
         ) else {
             return;
@@ -674,7 +678,7 @@ impl Association {
         };
         let header = packet.header();
         if header.destination_port != self.config.local_port
-            || header.source_port != self.config.remote_port
+            || (self.remote_port != 0 && header.source_port != self.remote_port)
         {
             self.stats.packets_dropped += 1;
             return;
@@ -692,6 +696,10 @@ impl Association {
                 if tag != 0 {
                     self.stats.packets_dropped += 1;
                     return;
+                }
+                if self.config.remote_port == 0 && self.state == State::Closed {
+                    // Any port may connect (a server without SDP): answer this one.
+                    self.remote_port = header.source_port;
                 }
                 if let Ok(Chunk::Init(init)) = first.decode() {
                     self.on_init(now, &init);
@@ -1347,7 +1355,7 @@ impl Association {
             buf,
             self.config.packet_size(),
             self.config.local_port,
-            self.config.remote_port,
+            self.remote_port,
             self.peer_tag,
         )
         .ok()?;
