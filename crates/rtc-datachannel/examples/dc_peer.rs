@@ -137,6 +137,8 @@ fn config(args: &Args, listen_any: bool) -> Arc<Config> {
     c.local_port = args.sctp_port;
     c.remote_port = if listen_any { 0 } else { args.remote_sctp_port };
     c.max_message_size = 65536;
+    // Plain UDP: no DTLS to stand in for the CRC32c (RFC 9653).
+    c.zero_checksum = false;
     Arc::new(c)
 }
 

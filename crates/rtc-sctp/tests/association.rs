@@ -669,3 +669,50 @@ fn receiver_window_holds_back_a_fast_sender() {
         got.len() == 40
     }));
 }
+
+#[test]
+fn zero_checksum_is_negotiated_and_used_only_for_data_packets() {
+    // RFC 9653: both announce it by default (SCTP over DTLS); then SACK and DATA packets go
+    // with a zero checksum, the handshake and control packets with a CRC32c.
+    let mut net = Net::pair(Link::PERFECT, 15);
+    let seen = std::rc::Rc::new(std::cell::RefCell::new((0u32, 0u32)));
+    let s = seen.clone();
+    net.tamper = Some(Box::new(move |_, p: &mut Vec<u8>, _| {
+        let zero = p[8..12] == [0, 0, 0, 0];
+        let mut seen = s.borrow_mut();
+        // (zero-checksum packets, zero-checksum packets holding INIT/INIT ACK/COOKIE ECHO)
+        if zero {
+            seen.0 += 1;
+            if matches!(p[12], 1 | 2 | 10) {
+                seen.1 += 1;
+            }
+        }
+    }));
+    net.connect(true);
+    assert!(net.a.uses_zero_checksum() && net.b.uses_zero_checksum());
+    let now = net.now;
+    net.a
+        .send(
+            now,
+            0,
+            PPID_BINARY,
+            pattern(1, 50_000),
+            &SendOptions::default(),
+        )
+        .unwrap();
+    let mut got = Vec::new();
+    assert!(net.run_until(Duration::from_secs(5), |n| {
+        got.extend(messages_of(&mut n.b_events));
+        !got.is_empty()
+    }));
+    assert_eq!(got[0].data, pattern(1, 50_000));
+    let (zero, handshake_zero) = *seen.borrow();
+    assert!(zero > 10, "{zero} packets with a zero checksum");
+    assert_eq!(handshake_zero, 0);
+    // Turned off on one side: nobody leaves the checksum out.
+    let mut off = Config::new();
+    off.zero_checksum = false;
+    let mut net = Net::new(Config::new(), off, Link::PERFECT, 16);
+    net.connect(true);
+    assert!(!net.a.uses_zero_checksum() && !net.b.uses_zero_checksum());
+}

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use dcsctp::api::{
     DcSctpSocket, Message as DcMessage, Options, PpId, SendOptions as DcSendOptions, Socket,
     SocketEvent, SocketState, SocketTime, StreamId,
+    ZERO_CHECKSUM_ALTERNATE_ERROR_DETECTION_METHOD_LOWER_LAYER_DTLS,
 };
 use rtc_sctp::{Association, CloseReason, Config, Event, SendOptions, State};
 
@@ -33,11 +34,17 @@ struct Pair {
 
 impl Pair {
     fn new(loss_per_mille: u64) -> Self {
+        Self::with_options(
+            loss_per_mille,
+            Options {
+                mtu: 1188,
+                ..Options::default()
+            },
+        )
+    }
+
+    fn with_options(loss_per_mille: u64, options: Options) -> Self {
         let now = Instant::now();
-        let options = Options {
-            mtu: 1188,
-            ..Options::default()
-        };
         Self {
             ours: Association::new(Arc::new(Config::new()), now),
             theirs: Socket::new("dcsctp", &options),
@@ -266,7 +273,7 @@ fn we_connect_exchange_reset_and_shut_down() {
     let now = p.now;
     p.ours.connect(now);
     p.connected();
-    let (a, b) = exchange(&mut p);
+    let (a, _b) = exchange(&mut p);
     // Our reset of stream 1: dcsctp reports the incoming reset, we the outgoing one.
     p.ours.reset_streams(&[1]).expect("reset");
     p.run_until("our reset", |p| {
@@ -336,4 +343,26 @@ fn data_through_loss() {
     p.connected();
     let (a, _) = exchange(&mut p);
     println!("DCSCTP 5% loss each way, 50 ms RTT: {a} messages each way intact: ok");
+}
+
+#[test]
+fn zero_checksum_with_dcsctp() {
+    // RFC 9653 with the DTLS method on both sides: negotiated, data both ways.
+    let mut p = Pair::with_options(
+        0,
+        Options {
+            mtu: 1188,
+            zero_checksum_alternate_error_detection_method:
+                ZERO_CHECKSUM_ALTERNATE_ERROR_DETECTION_METHOD_LOWER_LAYER_DTLS,
+            ..Options::default()
+        },
+    );
+    let now = p.now;
+    p.ours.connect(now);
+    p.connected();
+    assert!(p.ours.uses_zero_checksum());
+    let (a, _) = exchange(&mut p);
+    println!(
+        "DCSCTP zero checksum (RFC 9653, DTLS method) negotiated both ways: {a} messages each way: ok"
+    );
 }

@@ -47,6 +47,11 @@ pub struct Config {
     pub heartbeat_interval: Option<Duration>,
     /// Valid.Cookie.Life.
     pub cookie_lifetime: Duration,
+    /// Announce Zero Checksum Acceptable with the DTLS method (RFC 9653 §5, RFC 8261): the
+    /// peer may then leave the CRC32c of its packets at zero, and when it announces the same
+    /// we leave ours at zero too (DTLS authenticates every packet). On by default, like
+    /// Chromium; turn it off when SCTP does not run over DTLS.
+    pub zero_checksum: bool,
     /// Where the association draws its tags, initial TSN and cookie key, and computes the
     /// cookie's HMAC.
     pub provider: &'static CryptoProvider,
@@ -78,6 +83,7 @@ impl Config {
             delayed_ack: Duration::from_millis(200),
             heartbeat_interval: Some(Duration::from_secs(30)),
             cookie_lifetime: Duration::from_secs(60),
+            zero_checksum: true,
             provider,
         }
     }
@@ -113,6 +119,7 @@ impl std::fmt::Debug for Config {
             .field("delayed_ack", &self.delayed_ack)
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("cookie_lifetime", &self.cookie_lifetime)
+            .field("zero_checksum", &self.zero_checksum)
             .field("provider", &self.provider.name)
             .finish()
     }

@@ -15,6 +15,7 @@ pub(crate) const COOKIE_LEN: usize = BODY_LEN + MAC_LEN;
 
 const FLAG_FORWARD_TSN: u8 = 1;
 const FLAG_RECONFIG: u8 = 2;
+const FLAG_ZERO_CHECKSUM: u8 = 4;
 
 /// The association's parameters, as the INIT and our INIT ACK fixed them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub(crate) struct CookieParams {
     pub(crate) inbound_streams: u16,
     pub(crate) peer_forward_tsn: bool,
     pub(crate) peer_reconfig: bool,
+    /// The peer accepts zero checksums with the DTLS method (RFC 9653).
+    pub(crate) peer_zero_checksum: bool,
 }
 
 /// Why a cookie was refused.
@@ -59,6 +62,9 @@ impl CookieParams {
         }
         if self.peer_reconfig {
             flags |= FLAG_RECONFIG;
+        }
+        if self.peer_zero_checksum {
+            flags |= FLAG_ZERO_CHECKSUM;
         }
         out[33] = flags;
         let mac = (provider.hmac)(HashAlgorithm::Sha256, key, &[&out[..BODY_LEN]]);
@@ -102,6 +108,7 @@ impl CookieParams {
             inbound_streams: u16_at(31),
             peer_forward_tsn: cookie[33] & FLAG_FORWARD_TSN != 0,
             peer_reconfig: cookie[33] & FLAG_RECONFIG != 0,
+            peer_zero_checksum: cookie[33] & FLAG_ZERO_CHECKSUM != 0,
         })
     }
 }
@@ -122,6 +129,7 @@ mod tests {
             inbound_streams: 7,
             peer_forward_tsn: true,
             peer_reconfig: false,
+            peer_zero_checksum: true,
         }
     }
 

@@ -22,10 +22,10 @@ use recv::{DataVerdict, RecvSide};
 use send::SendSide;
 
 use crate::{
-    Abort, Chunk, ChunkType, CookieEcho, ErrorCause, ErrorCauses, ForwardTsn, ForwardTsnStream,
-    GapAckBlock, Heartbeat, Init, OperationError, OutgoingSsnResetRequest, Packet, PacketWriter,
-    Param, Params, ReConfig, ReconfigResponse, ReconfigResult, Sack, Shutdown, ShutdownComplete,
-    WireList,
+    Abort, ChecksumPolicy, Chunk, ChunkType, CookieEcho, EDMID_DTLS, ErrorCause, ErrorCauses,
+    ForwardTsn, ForwardTsnStream, GapAckBlock, Heartbeat, Init, OperationError,
+    OutgoingSsnResetRequest, Packet, PacketWriter, Param, Params, ReConfig, ReconfigResponse,
+    ReconfigResult, Sack, Shutdown, ShutdownComplete, WireList,
 };
 
 /// The chunk types we support beyond RFC 9260, announced in Supported Extensions (RFC 5061
@@ -224,6 +224,9 @@ pub struct Association {
     my_initial_tsn: u32,
     peer_forward_tsn: bool,
     peer_reconfig: bool,
+    /// Both sides announced Zero Checksum Acceptable with the DTLS method (RFC 9653): our
+    /// DATA/SACK packets go without CRC32c.
+    zero_checksum: bool,
     send: SendSide,
     recv: RecvSide,
     events: VecDeque<Event>,
@@ -309,6 +312,7 @@ impl Association {
             my_initial_tsn,
             peer_forward_tsn: false,
             peer_reconfig: false,
+            zero_checksum: false,
             send,
             recv,
             events: VecDeque::new(),
@@ -388,10 +392,13 @@ impl Association {
     }
 
     fn send_init(&mut self, now: Instant) {
-        let params = [
+        let mut params = vec![
             Param::SupportedExtensions(&SUPPORTED_EXTENSIONS),
             Param::ForwardTsnSupported,
         ];
+        if self.config.zero_checksum {
+            params.push(Param::ZeroChecksumAcceptable { edmid: EDMID_DTLS });
+        }
         let chunk = Chunk::Init(self.init_chunk(&params));
         self.queue_packet(0, &[chunk]);
         self.t1 = Some(now + self.t1_timeout());
@@ -672,7 +679,13 @@ impl Association {
         if self.state == State::Terminated {
             return;
         }
-        let Ok(packet) = Packet::parse(bytes) else {
+        // RFC 9653 §5.3: having announced it, accept a zero checksum as well as a right one.
+        let policy = if self.config.zero_checksum {
+            ChecksumPolicy::AcceptZero
+        } else {
+            ChecksumPolicy::Verify
+        };
+        let Ok(packet) = Packet::parse_with(bytes, policy) else {
             self.stats.packets_dropped += 1;
             return;
         };
@@ -894,10 +907,14 @@ impl Association {
         }
         let mut peer_forward_tsn = false;
         let mut peer_reconfig = false;
+        let mut peer_zero_checksum = false;
         let mut unrecognized: Vec<u8> = Vec::new();
         for param in init.params.iter() {
             match param {
                 Ok(Param::ForwardTsnSupported) => peer_forward_tsn = true,
+                Ok(Param::ZeroChecksumAcceptable { edmid }) => {
+                    peer_zero_checksum = edmid == EDMID_DTLS;
+                }
                 Ok(Param::SupportedExtensions(types)) => {
                     peer_forward_tsn |= types.contains(&ChunkType::FORWARD_TSN.0);
                     peer_reconfig |= types.contains(&ChunkType::RE_CONFIG.0);
@@ -930,6 +947,7 @@ impl Association {
             inbound_streams: self.config.inbound_streams.min(init.outbound_streams),
             peer_forward_tsn,
             peer_reconfig,
+            peer_zero_checksum,
         }
         .seal(self.config.provider, &self.cookie_key);
         let mut params = vec![
@@ -937,6 +955,9 @@ impl Association {
             Param::SupportedExtensions(&SUPPORTED_EXTENSIONS),
             Param::ForwardTsnSupported,
         ];
+        if self.config.zero_checksum {
+            params.push(Param::ZeroChecksumAcceptable { edmid: EDMID_DTLS });
+        }
         if !unrecognized.is_empty() {
             let mut rest: &[u8] = &unrecognized;
             while rest.len() >= 4 {
@@ -967,9 +988,11 @@ impl Association {
         };
         let mut pr = false;
         let mut reconfig = false;
+        let mut zero = false;
         for param in init.params.iter().flatten() {
             match param {
                 Param::ForwardTsnSupported => pr = true,
+                Param::ZeroChecksumAcceptable { edmid } => zero = edmid == EDMID_DTLS,
                 Param::SupportedExtensions(types) => {
                     pr |= types.contains(&ChunkType::FORWARD_TSN.0);
                     reconfig |= types.contains(&ChunkType::RE_CONFIG.0);
@@ -980,6 +1003,7 @@ impl Association {
         self.peer_tag = init.initiate_tag;
         self.peer_forward_tsn = pr;
         self.peer_reconfig = reconfig;
+        self.zero_checksum = zero && self.config.zero_checksum;
         self.send.start(
             init.a_rwnd,
             self.config.outbound_streams.min(init.inbound_streams),
@@ -1032,6 +1056,7 @@ impl Association {
                 self.peer_tag = params.peer_tag;
                 self.peer_forward_tsn = params.peer_forward_tsn;
                 self.peer_reconfig = params.peer_reconfig;
+                self.zero_checksum = params.peer_zero_checksum && self.config.zero_checksum;
                 self.send.start(
                     params.peer_a_rwnd,
                     params.outbound_streams,
@@ -1446,7 +1471,14 @@ impl Association {
         if w.is_empty() {
             return None;
         }
-        let len = w.finish().len();
+        // RFC 9653 §5.2: only these packets (SACK, DATA, FORWARD TSN, RE-CONFIG of an
+        // established association) go without CRC32c; handshake, heartbeat, shutdown and
+        // abort packets, built in `queue_packet`, keep it.
+        let len = if self.zero_checksum {
+            w.finish_without_checksum().len()
+        } else {
+            w.finish().len()
+        };
         self.stats.packets_sent += 1;
         Some(len)
     }
@@ -1464,6 +1496,12 @@ impl Association {
     /// True when the peer announced Forward-TSN support (partial reliability works).
     pub fn peer_supports_partial_reliability(&self) -> bool {
         self.peer_forward_tsn
+    }
+
+    /// True when both sides announced Zero Checksum Acceptable with the DTLS method (RFC
+    /// 9653): our data packets go with a zero checksum.
+    pub fn uses_zero_checksum(&self) -> bool {
+        self.zero_checksum
     }
 
     /// True when the peer announced RE-CONFIG support (streams can be reset).
