@@ -42,8 +42,10 @@ pub enum ChecksumPolicy {
     Skip,
 }
 
-/// CRC32c (Castagnoli, RFC 9260 Appendix A) of `bytes`, hardware-accelerated where the CPU
-/// has an instruction for it (SSE 4.2, ARMv8 CRC).
+/// CRC32c (Castagnoli, RFC 9260 Appendix A; CRC-32/ISCSI) of `bytes`, from the `crc-fast`
+/// crate: carry-less multiplication folding (PCLMULQDQ, VPCLMULQDQ, ARMv8 PMULL) fused with
+/// the CRC32 instructions, about three times the speed of the CRC32 instruction alone on
+/// packet-sized input.
 ///
 /// Byte order: the common header stores this value least significant byte first, the one
 /// field of SCTP that is not in network byte order. RFC 9260 Appendix A's sample code says
@@ -52,7 +54,7 @@ pub enum ChecksumPolicy {
 /// RFC 3720 §B.4's iSCSI vectors print their CRCs in the same order (32 zero bytes give
 /// `aa 36 91 8a`, CRC `0x8a9136aa`).
 pub fn crc32c(bytes: &[u8]) -> u32 {
-    ::crc32c::crc32c(bytes)
+    crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, bytes) as u32
 }
 
 /// The checksum of a packet: the CRC32c of its bytes with the checksum field read as zeros
@@ -61,9 +63,11 @@ pub fn packet_checksum(packet: &[u8]) -> u32 {
     let head = packet.get(..CHECKSUM_AT).unwrap_or(packet);
     let field = packet.len().saturating_sub(CHECKSUM_AT).min(4);
     let tail = packet.get(COMMON_HEADER_LEN..).unwrap_or(&[]);
-    let crc = ::crc32c::crc32c(head);
-    let crc = ::crc32c::crc32c_append(crc, &[0u8; 4][..field]);
-    ::crc32c::crc32c_append(crc, tail)
+    let mut digest = crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32Iscsi);
+    digest.update(head);
+    digest.update(&[0u8; 4][..field]);
+    digest.update(tail);
+    digest.finalize() as u32
 }
 
 /// Computes the checksum of `packet` (header and chunks) and stores it in the header. Does
