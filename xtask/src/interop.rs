@@ -11,6 +11,7 @@
 //! [`Session::flag`].
 
 mod dtls;
+mod sctp;
 mod sdp;
 mod srtp;
 mod stun;
@@ -30,6 +31,7 @@ const LAYERS: &[Layer] = &[
     sdp::LAYER,
     srtp::LAYER,
     dtls::LAYER,
+    sctp::LAYER,
     turn::LAYER,
 ];
 

@@ -369,7 +369,7 @@ impl Scenario {
                         if t != Some(Self::expected_type(&label)) {
                             self.errors.push(format!("{label}: opened as {t:?}"));
                         }
-                        if id % 2 != dc.role().peer().parity() {
+                        if remote && id % 2 != dc.role().peer().parity() {
                             self.errors
                                 .push(format!("{label}: id {id} of the wrong parity"));
                         }

@@ -2,7 +2,7 @@
 //! ordered and unordered delivery per stream, FORWARD TSN (RFC 3758 §3.6), the receive
 //! window, and incoming stream resets (RFC 6525 §5.2.2) with their deferred mode.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use bytes::{Bytes, BytesMut};
 
@@ -29,6 +29,38 @@ struct Fragment {
     beginning: bool,
     end: bool,
     data: Bytes,
+}
+
+/// Fragments waiting for the rest of their message, sorted by TSN. They mostly arrive in
+/// order, so insertion is a push at the back; a deque keeps its capacity, so unlike a tree
+/// map nothing is allocated per message once it has grown.
+#[derive(Debug, Default)]
+struct Fragments {
+    items: VecDeque<(u64, Fragment)>,
+}
+
+impl Fragments {
+    fn position(&self, tsn: u64) -> Result<usize, usize> {
+        match self.items.back() {
+            Some(&(last, _)) if last < tsn => Err(self.items.len()),
+            None => Err(0),
+            _ => self.items.binary_search_by_key(&tsn, |(t, _)| *t),
+        }
+    }
+
+    fn insert(&mut self, tsn: u64, fragment: Fragment) {
+        if let Err(i) = self.position(tsn) {
+            self.items.insert(i, (tsn, fragment));
+        }
+    }
+
+    fn get(&self, tsn: u64) -> Option<&Fragment> {
+        self.position(tsn).ok().map(|i| &self.items[i].1)
+    }
+
+    fn contains(&self, tsn: u64) -> bool {
+        self.position(tsn).is_ok()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -73,7 +105,7 @@ pub(crate) struct RecvSide {
     received: RangeSet,
     highest: u64,
     duplicates: Vec<u32>,
-    reassembly: BTreeMap<u64, Fragment>,
+    reassembly: Fragments,
     streams: HashMap<u16, InStream>,
     pub(crate) ready: VecDeque<Message>,
     /// Bytes held: fragments, messages waiting for order, messages not yet read.
@@ -98,7 +130,7 @@ impl RecvSide {
             received: RangeSet::default(),
             highest: 0,
             duplicates: Vec::new(),
-            reassembly: BTreeMap::new(),
+            reassembly: Fragments::default(),
             streams: HashMap::new(),
             ready: VecDeque::new(),
             buffered: 0,
@@ -204,7 +236,7 @@ impl RecvSide {
                 },
             );
             // A message completes when its E fragment arrives or a hole in it is filled.
-            if data.end || self.reassembly.contains_key(&(tsn + 1)) {
+            if data.end || self.reassembly.contains(tsn + 1) {
                 self.try_assemble(tsn);
             }
         }
@@ -230,63 +262,73 @@ impl RecvSide {
     }
 
     fn try_assemble(&mut self, tsn: u64) {
-        let Some(this) = self.reassembly.get(&tsn) else {
+        let Ok(at) = self.reassembly.position(tsn) else {
             return;
         };
-        // Back to the B fragment.
-        let mut first = tsn;
-        if !this.beginning {
-            let mut prev = this;
-            loop {
-                let Some(f) = self.reassembly.get(&(first - 1)) else {
-                    return;
-                };
-                if !Self::same_message(f, prev) || f.end {
-                    return;
-                }
-                first -= 1;
-                prev = f;
-                if f.beginning {
-                    break;
-                }
+        let items = &self.reassembly.items;
+        // Back to the B fragment: consecutive TSNs of the same message.
+        let mut first = at;
+        while !items[first].1.beginning {
+            if first == 0 {
+                return;
             }
+            let (prev_tsn, prev) = &items[first - 1];
+            if *prev_tsn + 1 != items[first].0
+                || !Self::same_message(prev, &items[first].1)
+                || prev.end
+            {
+                return;
+            }
+            first -= 1;
         }
         // On to the E fragment.
-        let mut last = tsn;
-        let mut cur = this;
-        while !cur.end {
-            let Some(f) = self.reassembly.get(&(last + 1)) else {
+        let mut last = at;
+        while !items[last].1.end {
+            let Some((next_tsn, next)) = items.get(last + 1) else {
                 return;
             };
-            if !Self::same_message(f, cur) || f.beginning {
+            if items[last].0 + 1 != *next_tsn
+                || !Self::same_message(&items[last].1, next)
+                || next.beginning
+            {
                 return;
             }
             last += 1;
-            cur = f;
         }
-        let total: usize = (first..=last).map(|t| self.reassembly[&t].data.len()).sum();
-        let head = &self.reassembly[&first];
+        let first_tsn = items[first].0;
+        let total: usize = items.range(first..=last).map(|(_, f)| f.data.len()).sum();
+        let head = &items[first].1;
         let (stream, ssn, ppid, unordered) = (head.stream, head.ssn, head.ppid, head.unordered);
         if total > self.max_message_size {
-            for t in first..=last {
-                self.reassembly.remove(&t);
-            }
+            self.reassembly.items.drain(first..=last);
             self.buffered -= total;
             self.dropped_messages += 1;
             return;
         }
-        let mut joined = BytesMut::with_capacity(total);
-        for t in first..=last {
-            let f = self.reassembly.remove(&t).expect("walked above");
-            joined.extend_from_slice(&f.data);
-        }
+        // Joined in the arena too (a buffer of its own when large), so that reassembly does
+        // not allocate per message either.
+        let data = if total <= ARENA_BLOCK / 4 {
+            if self.arena.capacity() - self.arena.len() < total {
+                self.arena = BytesMut::with_capacity(ARENA_BLOCK);
+            }
+            for (_, f) in self.reassembly.items.drain(first..=last) {
+                self.arena.extend_from_slice(&f.data);
+            }
+            self.arena.split().freeze()
+        } else {
+            let mut joined = BytesMut::with_capacity(total);
+            for (_, f) in self.reassembly.items.drain(first..=last) {
+                joined.extend_from_slice(&f.data);
+            }
+            joined.freeze()
+        };
         self.deliver(
-            first,
+            first_tsn,
             Message {
                 stream,
                 ppid,
                 unordered,
-                data: joined.freeze(),
+                data,
             },
             ssn,
         );
@@ -343,18 +385,19 @@ impl RecvSide {
         }
         // Fragments up to the new point, and the tails of their messages, will never
         // complete.
-        let stale: Vec<u64> = self.reassembly.range(..=new).map(|(&t, _)| t).collect();
-        for t in stale {
-            if let Some(f) = self.reassembly.remove(&t) {
-                self.buffered -= f.data.len();
-            }
+        while let Some((t, _)) = self.reassembly.items.front()
+            && *t <= new
+        {
+            let (_, f) = self.reassembly.items.pop_front().expect("front");
+            self.buffered -= f.data.len();
         }
         let mut next = new + 1;
-        while let Some(f) = self.reassembly.get(&next) {
+        while let Some(f) = self.reassembly.get(next) {
             if f.beginning {
                 break;
             }
-            let f = self.reassembly.remove(&next).expect("just seen");
+            let i = self.reassembly.position(next).expect("just seen");
+            let (_, f) = self.reassembly.items.remove(i).expect("just seen");
             self.buffered -= f.data.len();
             next += 1;
         }

@@ -309,10 +309,9 @@ impl SendSide {
     /// Writes retransmissions and new DATA into `w` while they fit and the windows allow.
     /// Returns true when something was written.
     pub(crate) fn write_data(&mut self, now: Instant, w: &mut PacketWriter<'_>) -> bool {
-        let mut wrote = false;
-        wrote |= self.write_retransmissions(now, w);
+        let mut wrote = self.write_retransmissions(now, w);
         if !self.retransmit_pending() {
-            wrote |= self.write_new(now, w);
+            wrote |= self.write_new(now, w, wrote);
         }
         wrote
     }
@@ -373,7 +372,8 @@ impl SendSide {
         wrote
     }
 
-    fn write_new(&mut self, now: Instant, w: &mut PacketWriter<'_>) -> bool {
+    /// `data_in_packet`: DATA is already in the packet (retransmissions).
+    fn write_new(&mut self, now: Instant, w: &mut PacketWriter<'_>, data_in_packet: bool) -> bool {
         let mut wrote = false;
         while self.may_send_new() {
             let room = w.remaining();
@@ -405,8 +405,10 @@ impl SendSide {
             }
             let remaining = front.data.len() - front.offset;
             let payload = remaining.min(room - DATA_HEADER_LEN);
-            if payload < remaining && payload < 64 && w.chunk_count() > 0 {
+            if payload < remaining && payload < 64 && (wrote || data_in_packet) {
                 // Not worth a sliver: the next packet takes it whole or in a bigger piece.
+                // Otherwise packets are filled (fewer packets, fewer DTLS records), even if
+                // that splits a message that would fit a packet of its own.
                 break;
             }
             if beginning {
