@@ -36,7 +36,7 @@ fn transfer(messages: &[Bytes], unordered: bool) -> (u64, u64) {
     while b.poll_event().is_some() {}
     // A `Bytes` made from a `Vec` allocates its shared header on first clone: do that now, as
     // an application holding shared buffers would have.
-    let messages: Vec<Bytes> = messages.iter().cloned().collect();
+    let messages: Vec<Bytes> = messages.to_vec();
     let options = SendOptions {
         unordered,
         ..SendOptions::default()
