@@ -42,7 +42,11 @@ fuzz_target!(|data: &[u8]| {
             let _ = target.send(now, 2, 51, vec![2u8; 100], &SendOptions::default());
         }
     }
-    let tag = if selector % 3 == 0 { 0 } else { target.local_tag() };
+    let tag = if selector % 3 == 0 {
+        0
+    } else {
+        target.local_tag()
+    };
     let fix_header = selector & 0x80 == 0;
     let mut t = now;
     let mut buf = vec![0u8; 2048];
