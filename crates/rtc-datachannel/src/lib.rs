@@ -1,10 +1,10 @@
-//! WebRTC data channels, sans-IO: for now the wire format of the Data Channel Establishment
-//! Protocol (DCEP, RFC 8832) and the constants of RFC 8831.
+//! WebRTC data channels, sans-IO: [`DataChannels`] runs the channels of one peer connection
+//! (RFC 8831) on an `rtc-sctp` association it owns, opening them in band with the Data Channel
+//! Establishment Protocol (DCEP, RFC 8832) or out of band, and closing them by stream reset. It
+//! has the association's shape: packets and time in, packets and [`Event`]s out.
 //!
-//! This crate contains no networking code, reads no clock, draws no randomness and allocates
-//! nothing to parse. It sits on top of an SCTP association (`rtc-sctp`), which hands it user
-//! messages (stream id, PPID, payload) and takes the ones it writes; the data channel layer that
-//! does this on its own comes next. What is here:
+//! Under it, the DCEP wire format and the constants of RFC 8831, usable on their own. Parsing
+//! allocates nothing; the crate reads no clock and draws no randomness.
 //!
 //! - [`Message`]: a DCEP message, [`DataChannelOpen`] (RFC 8832 §5.1) or [`DataChannelAck`]
 //!   (§5.2), parsed from a borrowed payload and written into a caller's buffer or `Vec`.

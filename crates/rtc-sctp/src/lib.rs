@@ -3,10 +3,17 @@
 //! (RFC 8260), padding (RFC 4820) and zero checksum (RFC 9653). SCTP runs over DTLS
 //! (RFC 8261), so there are no IP addresses to speak of.
 //!
-//! This crate contains no networking code, reads no clock and draws no randomness. For now it
-//! is the codec only; the association (the state machine that owns TSNs, timers and streams,
-//! with `handle_input` / `poll_transmit` like the other crates of this stack) is to come and
-//! will be built on it.
+//! This crate contains no networking code and reads no clock; the association draws its tags,
+//! initial TSN and cookie key from the crypto provider (`rtc-crypto`). Two layers:
+//!
+//! - [`Association`]: the sans-IO association (handshake with an HMAC state cookie, DATA and
+//!   SACK, fragmentation and reassembly, ordered and unordered streams, congestion control,
+//!   retransmission, partial reliability, stream reset, heartbeats, shutdown and abort, zero
+//!   checksum). Feed it packets ([`Association::handle_packet`]) and time
+//!   ([`Association::handle_timeout`]); take packets ([`Association::poll_transmit`]) and
+//!   events ([`Association::poll_event`]). docs/sctp.md lists what it implements.
+//! - The wire format, below: views over received packets and writers into the caller's
+//!   buffer.
 //!
 //! - [`Packet`]: a view over a received packet, checked once: common header, CRC32c
 //!   ([`ChecksumPolicy`]: verified by default), chunk framing with RFC 9260 §3.2's padding.

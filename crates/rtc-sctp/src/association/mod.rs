@@ -210,7 +210,7 @@ struct ResetRequest {
     streams: Vec<u16>,
 }
 
-/// One SCTP association. See the [module documentation](self).
+/// One SCTP association: see the [crate documentation](crate) and docs/sctp.md.
 pub struct Association {
     config: Arc<Config>,
     state: State,
