@@ -1068,7 +1068,7 @@ fn server_key_exchange_group(msgs: &str) -> Option<u16> {
 
 /// Whether a UDP socket on 127.0.0.1:`port` is open in the network namespace of process `pid`
 /// (`/proc/PID/net/udp`), once that process runs the program (`ip netns exec` has exec'd).
-fn udp_bound(pid: u32, port: u16) -> bool {
+pub(super) fn udp_bound(pid: u32, port: u16) -> bool {
     let proc = Path::new("/proc").join(pid.to_string());
     if fs::read_to_string(proc.join("comm")).is_ok_and(|comm| comm.trim() == "ip") {
         return false;
@@ -1087,7 +1087,7 @@ fn udp_table_has(table: &str, port: u16) -> bool {
 }
 
 /// Polls `done` every 20 ms for up to `timeout`; whether it became true.
-fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+pub(super) fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         if done() {

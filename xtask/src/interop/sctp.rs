@@ -41,10 +41,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
+use super::dtls::{udp_bound, wait_until};
+use super::sdp::venv_version;
 use super::{CaseResult, Layer, PEER_TIMEOUT, Session};
 use crate::util::{self, Captured, Result};
 
@@ -694,26 +696,6 @@ fn lock_version(lock: &str, name: &str) -> Option<String> {
     })
 }
 
-/// The version of a Python package in interop/.venv (from its `NAME-VERSION.dist-info`).
-fn venv_version(package: &str) -> String {
-    let lib = util::repo_root().join("interop/.venv/lib");
-    let prefix = format!("{package}-");
-    fs::read_dir(lib)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|python| fs::read_dir(python.path().join("site-packages")).ok())
-        .flatten()
-        .flatten()
-        .find_map(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            name.strip_prefix(&prefix)?
-                .strip_suffix(".dist-info")
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "(not installed)".to_owned())
-}
-
 /// The JSON of the last `RESULT {...}` line.
 fn result_json(stdout: &str) -> Option<Value> {
     stdout
@@ -963,37 +945,6 @@ impl Drop for Proc {
             let _ = self.child.kill();
         }
         let _ = self.child.wait();
-    }
-}
-
-/// Whether a UDP socket on 127.0.0.1:`port` is open in the network namespace of process `pid`
-/// (`/proc/PID/net/udp`), once that process runs the program (`ip netns exec` has exec'd).
-fn udp_bound(pid: u32, port: u16) -> bool {
-    let proc = Path::new("/proc").join(pid.to_string());
-    if fs::read_to_string(proc.join("comm")).is_ok_and(|comm| comm.trim() == "ip") {
-        return false;
-    }
-    let wanted = format!("0100007F:{port:04X}");
-    fs::read_to_string(proc.join("net/udp")).is_ok_and(|table| {
-        table
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split_whitespace().nth(1))
-            .any(|local| local == wanted)
-    })
-}
-
-/// Polls `done` every 20 ms for up to `timeout`; whether it became true.
-fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(20));
     }
 }
 

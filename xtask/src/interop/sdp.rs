@@ -725,7 +725,7 @@ fn npm_version(package: &str) -> String {
 }
 
 /// The version of a Python package in interop/.venv (from its `NAME-VERSION.dist-info`).
-fn venv_version(package: &str) -> String {
+pub(super) fn venv_version(package: &str) -> String {
     let lib = interop_dir().join(".venv/lib");
     let prefix = format!("{package}-");
     fs::read_dir(lib)
