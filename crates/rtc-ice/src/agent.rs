@@ -59,6 +59,9 @@ pub struct Config {
     pub consent_interval: Duration,
     /// Consent expires without a response for this long (RFC 7675 §5.1: 30 s).
     pub consent_timeout: Duration,
+    /// STUN servers to learn server-reflexive candidates from (RFC 8445 §5.1.1.2): a Binding
+    /// request from every host candidate's base to each server of its address family.
+    pub stun_servers: Vec<SocketAddr>,
     /// Tie breaker and transaction ids come from here.
     pub provider: &'static CryptoProvider,
 }
@@ -74,6 +77,7 @@ impl Config {
             nomination_delay: Duration::from_millis(200),
             consent_interval: Duration::from_secs(5),
             consent_timeout: Duration::from_secs(30),
+            stun_servers: Vec::new(),
             provider: rtc_crypto::default_provider(),
         }
     }
@@ -105,6 +109,10 @@ pub enum Event {
         /// The peer's address.
         remote: SocketAddr,
     },
+    /// A candidate gathered (server-reflexive): signal it to the peer (trickle, RFC 8838).
+    LocalCandidate(Candidate),
+    /// Every gathering transaction has finished: signal end-of-candidates.
+    GatheringComplete,
     /// A role conflict (RFC 8445 §7.3.1.1) changed our role.
     RoleChanged {
         /// Whether we are now controlling.
@@ -172,6 +180,18 @@ pub struct Agent {
     events: VecDeque<Event>,
     /// STUN messages dropped: malformed, wrong credentials, unknown transaction.
     dropped: u64,
+    /// Gathering transactions: id → (base, server, transmissions, next retransmission).
+    gathering: HashMap<TransactionId, Gather>,
+    gathering_started: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Gather {
+    base: SocketAddr,
+    server: SocketAddr,
+    component: u16,
+    attempts: u32,
+    retransmit_at: Instant,
 }
 
 impl std::fmt::Debug for Agent {
@@ -214,6 +234,8 @@ impl Agent {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             dropped: 0,
+            gathering: HashMap::new(),
+            gathering_started: false,
             config,
         }
     }
@@ -271,12 +293,97 @@ impl Agent {
         {
             return;
         }
+        let (kind, base, component) = (candidate.kind, candidate.base, candidate.component);
         self.local_candidates.push(candidate);
         let l = self.local_candidates.len() - 1;
         for r in 0..self.remote_candidates.len() {
             self.add_pair(l, r);
         }
+        if kind == CandidateKind::Host {
+            let servers: Vec<SocketAddr> = self
+                .config
+                .stun_servers
+                .iter()
+                .copied()
+                .filter(|s| s.is_ipv4() == base.is_ipv4())
+                .collect();
+            for server in servers {
+                self.gathering_started = true;
+                let tid = self.new_tid();
+                let g = Gather {
+                    base,
+                    server,
+                    component,
+                    attempts: 0,
+                    retransmit_at: now,
+                };
+                self.gathering.insert(tid, g);
+                self.send_gather(now, tid);
+            }
+        }
         self.start(now);
+    }
+
+    fn new_tid(&self) -> TransactionId {
+        let mut b = [0u8; 12];
+        let _ = (self.config.provider.fill_random)(&mut b);
+        TransactionId::new(b)
+    }
+
+    /// A Binding request to a STUN server, or its retransmission (RFC 8489 §6.2.1).
+    fn send_gather(&mut self, now: Instant, tid: TransactionId) {
+        let Some(g) = self.gathering.get_mut(&tid) else {
+            return;
+        };
+        g.attempts += 1;
+        let backoff = self.config.check_rto * 2u32.saturating_pow(g.attempts.min(8) - 1);
+        g.retransmit_at = now + backoff.min(Duration::from_secs(8));
+        let mut buf = [0u8; 64];
+        let Ok(mut m) = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, tid) else {
+            return;
+        };
+        if m.add_fingerprint().is_err() {
+            return;
+        }
+        self.transmits.push_back(Transmit {
+            source: g.base,
+            destination: g.server,
+            contents: m.finish().to_vec(),
+        });
+    }
+
+    fn finish_gather(&mut self, tid: TransactionId) {
+        self.gathering.remove(&tid);
+        if self.gathering.is_empty() && self.gathering_started {
+            self.gathering_started = false;
+            self.events.push_back(Event::GatheringComplete);
+        }
+    }
+
+    fn on_gather_response(&mut self, now: Instant, local: SocketAddr, m: &Message<'_>) {
+        let tid = m.transaction_id();
+        let Some(g) = self.gathering.get(&tid).copied() else {
+            return;
+        };
+        if local != g.base {
+            self.dropped += 1;
+            return;
+        }
+        self.finish_gather(tid);
+        if m.class() != Class::Success {
+            return;
+        }
+        let Some(mapped) = m.xor_mapped_address().or_else(|| m.mapped_address()) else {
+            return;
+        };
+        if mapped == g.base {
+            return; // no NAT: the host candidate already covers it
+        }
+        let c = Candidate::server_reflexive(mapped, g.base, g.server, 65535, g.component);
+        if !self.local_candidates.iter().any(|x| x.address == c.address) {
+            self.events.push_back(Event::LocalCandidate(c.clone()));
+            self.add_local_candidate(now, c);
+        }
     }
 
     /// Adds a candidate of the peer's (from its SDP or trickled, RFC 8838).
@@ -380,7 +487,12 @@ impl Agent {
 
     /// When [`Agent::handle_timeout`] is due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let retransmits = self.pairs.iter().filter_map(|p| p.retransmit_at).min();
+        let retransmits = self
+            .pairs
+            .iter()
+            .filter_map(|p| p.retransmit_at)
+            .chain(self.gathering.values().map(|g| g.retransmit_at))
+            .min();
         let nominate = match (self.controlling, self.first_valid, self.nominated()) {
             (true, Some(t), false) => Some(t + self.config.nomination_delay),
             _ => None,
@@ -397,6 +509,19 @@ impl Agent {
 
     /// Runs what is due: the next check (one per Ta), retransmissions, nomination, consent.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<TransactionId> = self
+            .gathering
+            .iter()
+            .filter(|(_, g)| g.retransmit_at <= now)
+            .map(|(t, _)| *t)
+            .collect();
+        for tid in due {
+            if self.gathering[&tid].attempts >= self.config.check_attempts {
+                self.finish_gather(tid);
+            } else {
+                self.send_gather(now, tid);
+            }
+        }
         if matches!(self.state, IceState::New | IceState::Failed) || self.remote.is_none() {
             return;
         }
@@ -520,11 +645,10 @@ impl Agent {
                 if let Some(old) = pair.tid.take() {
                     self.transactions.remove(&old);
                 }
+                pair.attempts = 0;
                 let mut b = [0u8; 12];
                 let _ = (self.config.provider.fill_random)(&mut b);
-                let tid = TransactionId::new(b);
-                pair.attempts = 0;
-                tid
+                TransactionId::new(b)
             }
         };
         pair.tid = Some(tid);
@@ -723,6 +847,10 @@ impl Agent {
 
     fn on_response(&mut self, now: Instant, local: SocketAddr, from: SocketAddr, m: &Message<'_>) {
         let tid = m.transaction_id();
+        if self.gathering.contains_key(&tid) {
+            self.on_gather_response(now, local, m);
+            return;
+        }
         let Some(&i) = self.transactions.get(&tid) else {
             self.dropped += 1;
             return;

@@ -8,8 +8,10 @@
 //! [`Candidate`] holds a candidate with its RFC 8445 priority and foundation and converts to and
 //! from rtc-sdp's `a=candidate` form.
 //!
-//! Not there yet (see docs/ice.md): gathering of server-reflexive and relayed candidates, ICE
-//! lite, ICE-TCP, frozen check-list states per foundation, mDNS for local addresses.
+//! It gathers server-reflexive candidates from configured STUN servers ([`Config::stun_servers`],
+//! [`Event::LocalCandidate`], [`Event::GatheringComplete`]). Not there yet (see docs/ice.md):
+//! relayed candidates, ICE lite, ICE-TCP, frozen check-list states per foundation, mDNS for
+//! local addresses.
 
 #![forbid(unsafe_code)]
 
