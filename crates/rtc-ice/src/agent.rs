@@ -59,6 +59,10 @@ pub struct Config {
     pub consent_interval: Duration,
     /// Consent expires without a response for this long (RFC 7675 §5.1: 30 s).
     pub consent_timeout: Duration,
+    /// ICE lite (RFC 8445 §2.5): only host candidates, no checks of our own, always
+    /// controlled; a pair is selected when the full peer nominates it. For servers with a
+    /// public address.
+    pub lite: bool,
     /// STUN servers to learn server-reflexive candidates from (RFC 8445 §5.1.1.2): a Binding
     /// request from every host candidate's base to each server of its address family.
     pub stun_servers: Vec<SocketAddr>,
@@ -78,7 +82,16 @@ impl Config {
             consent_interval: Duration::from_secs(5),
             consent_timeout: Duration::from_secs(30),
             stun_servers: Vec::new(),
+            lite: false,
             provider: rtc_crypto::default_provider(),
+        }
+    }
+
+    /// An ICE lite agent (RFC 8445 §2.5): controlled, answering checks only.
+    pub fn lite() -> Self {
+        Self {
+            lite: true,
+            ..Self::new(false)
         }
     }
 }
@@ -214,7 +227,7 @@ impl Agent {
         let _ = (config.provider.fill_random)(&mut tb);
         let local_key = IntegrityKey::short_term(&local.pwd);
         Self {
-            controlling: config.controlling,
+            controlling: config.controlling && !config.lite,
             tie_breaker: u64::from_be_bytes(tb),
             local,
             local_key,
@@ -463,7 +476,7 @@ impl Agent {
         if self.state == IceState::New && self.remote.is_some() && !self.pairs.is_empty() {
             self.set_state(IceState::Checking);
         }
-        if self.state == IceState::Checking && self.next_check.is_none() {
+        if self.state == IceState::Checking && self.next_check.is_none() && !self.config.lite {
             self.next_check = Some(now);
         }
     }
@@ -522,7 +535,10 @@ impl Agent {
                 self.send_gather(now, tid);
             }
         }
-        if matches!(self.state, IceState::New | IceState::Failed) || self.remote.is_none() {
+        if matches!(self.state, IceState::New | IceState::Failed)
+            || self.remote.is_none()
+            || self.config.lite
+        {
             return;
         }
         // Retransmissions (RFC 8489 §6.2.1), failing the pair after the last one.
@@ -753,7 +769,11 @@ impl Agent {
                     }
                 }
                 Attribute::IceControlled(theirs) if !self.controlling => {
-                    if self.tie_breaker >= theirs {
+                    // A lite agent is always controlled (RFC 8445 §6.1.1): the full peer
+                    // is told to switch.
+                    if self.config.lite {
+                        conflict = true;
+                    } else if self.tie_breaker >= theirs {
                         self.switch_role(true);
                     } else {
                         conflict = true;
@@ -814,6 +834,17 @@ impl Agent {
             return;
         };
         let use_candidate = m.attributes().any(|a| matches!(a, Attribute::UseCandidate));
+        if self.config.lite {
+            // §7.3.1.5 for a lite agent: no checks of its own; the pair the full agent
+            // nominates is selected (and consent is the peer's to keep).
+            self.pairs[i].state = PairState::Succeeded;
+            if use_candidate {
+                self.pairs[i].peer_nominated = true;
+                self.nominate(now, i);
+                self.consent_at = None;
+            }
+            return;
+        }
         if use_candidate && !self.controlling {
             self.pairs[i].peer_nominated = true;
             if self.pairs[i].state == PairState::Succeeded {
@@ -830,7 +861,7 @@ impl Agent {
             }
             if self.remote.is_some() {
                 self.start(now);
-                if self.next_check.is_none() {
+                if self.next_check.is_none() && !self.config.lite {
                     self.next_check = Some(now);
                 }
             }

@@ -341,3 +341,25 @@ fn garbage_and_unauthenticated_checks_are_dropped() {
             .any(|c| c.kind == CandidateKind::PeerReflexive)
     );
 }
+
+#[test]
+fn full_agent_connects_to_a_lite_agent() {
+    let provider = rtc_crypto::default_provider();
+    for full_controlling in [true, false] {
+        let mut net = Net::new(full_controlling, false);
+        // B is lite: controlled, answers only.
+        net.b = Agent::new(Config::lite(), Credentials::random(provider));
+        net.setup(&["10.0.0.1:5000"], &["10.0.0.2:6000"], true);
+        assert!(
+            net.run_until(Duration::from_secs(10), Net::connected),
+            "{:?} {:?}",
+            net.a,
+            net.b
+        );
+        assert!(net.a.is_controlling() && !net.b.is_controlling());
+        assert_eq!(
+            net.b.selected_pair(),
+            Some((addr("10.0.0.2:6000"), addr("10.0.0.1:5000")))
+        );
+    }
+}
