@@ -146,6 +146,8 @@ pub struct Transmit {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PairState {
+    /// Waits for a pair of the same foundation to succeed (RFC 8445 §6.1.2.6).
+    Frozen,
     Waiting,
     InProgress,
     Succeeded,
@@ -445,11 +447,22 @@ impl Agent {
             return Some(i);
         }
         let priority = self.pair_priority(l, r);
+        // §6.1.2.6: one pair per foundation starts waiting, the others frozen until it
+        // succeeds.
+        let key = self.foundation_key(l, r);
+        let state = if self.pairs.iter().any(|p| {
+            matches!(p.state, PairState::Waiting | PairState::InProgress)
+                && self.foundation_key(p.local, p.remote) == key
+        }) {
+            PairState::Frozen
+        } else {
+            PairState::Waiting
+        };
         self.pairs.push(Pair {
             local: l,
             remote: r,
             priority,
-            state: PairState::Waiting,
+            state,
             nominated: false,
             peer_nominated: false,
             tid: None,
@@ -458,6 +471,13 @@ impl Agent {
             retransmit_at: None,
         });
         Some(self.pairs.len() - 1)
+    }
+
+    fn foundation_key(&self, l: usize, r: usize) -> (&str, &str) {
+        (
+            &self.local_candidates[l].foundation,
+            &self.remote_candidates[r].foundation,
+        )
     }
 
     fn pair_priority(&self, l: usize, r: usize) -> u64 {
@@ -594,12 +614,17 @@ impl Agent {
                 }
             }
             .or_else(|| {
-                self.pairs
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.state == PairState::Waiting)
-                    .max_by_key(|(_, p)| p.priority)
-                    .map(|(i, _)| i)
+                // The best waiting pair; with none, the best frozen one (§6.1.4.2).
+                [PairState::Waiting, PairState::Frozen]
+                    .into_iter()
+                    .find_map(|state| {
+                        self.pairs
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, p)| p.state == state)
+                            .max_by_key(|(_, p)| p.priority)
+                            .map(|(i, _)| i)
+                    })
             });
             match next {
                 Some(i) => {
@@ -920,6 +945,17 @@ impl Agent {
             return;
         }
         self.pairs[i].state = PairState::Succeeded;
+        // §7.2.5.3.3: pairs of the same foundation are unfrozen.
+        let key = self.foundation_key(l, r);
+        let thaw: Vec<usize> = (0..self.pairs.len())
+            .filter(|&j| {
+                self.pairs[j].state == PairState::Frozen
+                    && self.foundation_key(self.pairs[j].local, self.pairs[j].remote) == key
+            })
+            .collect();
+        for j in thaw {
+            self.pairs[j].state = PairState::Waiting;
+        }
         if Some(i) == self.selected {
             self.last_consent = Some(now);
         }

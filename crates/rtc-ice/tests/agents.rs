@@ -363,3 +363,29 @@ fn full_agent_connects_to_a_lite_agent() {
         );
     }
 }
+
+#[test]
+fn frozen_pairs_of_one_foundation_thaw_and_connect() {
+    // Two host candidates on one address share a foundation: one pair starts frozen
+    // (RFC 8445 §6.1.2.6) and is thawed by its sibling's success or checked when nothing
+    // else waits.
+    let mut net = Net::new(true, false);
+    net.setup(
+        &["10.0.0.1:5000", "10.0.0.1:5001"],
+        &["10.0.0.2:6000", "10.0.0.2:6001"],
+        true,
+    );
+    let a = net.a.local_candidates();
+    assert_eq!(a[0].foundation, a[1].foundation);
+    assert!(
+        net.run_until(Duration::from_secs(10), Net::connected),
+        "{:?} {:?}",
+        net.a,
+        net.b
+    );
+    let (a_sel, b_sel) = (
+        net.a.selected_pair().unwrap(),
+        net.b.selected_pair().unwrap(),
+    );
+    assert_eq!((a_sel.0, a_sel.1), (b_sel.1, b_sel.0));
+}
