@@ -11,6 +11,7 @@
 //! [`Session::flag`].
 
 mod dtls;
+mod ice;
 mod sctp;
 mod sdp;
 mod srtp;
@@ -32,6 +33,7 @@ const LAYERS: &[Layer] = &[
     srtp::LAYER,
     dtls::LAYER,
     sctp::LAYER,
+    ice::LAYER,
     turn::LAYER,
 ];
 

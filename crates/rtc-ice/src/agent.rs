@@ -167,6 +167,8 @@ struct Pair {
     /// The check in flight: its id, whether it nominates, transmissions, next retransmission.
     tid: Option<TransactionId>,
     nominating: bool,
+    /// The role the check in flight claimed (for a 487 answer, RFC 8445 §7.2.5.1).
+    sent_controlling: bool,
     attempts: u32,
     retransmit_at: Option<Instant>,
 }
@@ -467,6 +469,7 @@ impl Agent {
             peer_nominated: false,
             tid: None,
             nominating: false,
+            sent_controlling: false,
             attempts: 0,
             retransmit_at: None,
         });
@@ -603,9 +606,10 @@ impl Agent {
         if self.next_check.is_some_and(|t| t <= now) {
             let next = loop {
                 match self.triggered.pop_front() {
+                    // A nominating check already in flight is not sent twice.
                     Some(i)
                         if self.pairs[i].state != PairState::Succeeded
-                            || self.pairs[i].nominating =>
+                            || (self.pairs[i].nominating && self.pairs[i].tid.is_none()) =>
                     {
                         break Some(i);
                     }
@@ -693,6 +697,7 @@ impl Agent {
             }
         };
         pair.tid = Some(tid);
+        pair.sent_controlling = self.controlling;
         pair.attempts += 1;
         let backoff = self.config.check_rto * 2u32.saturating_pow(pair.attempts.min(8) - 1);
         pair.retransmit_at = Some(now + backoff.min(Duration::from_secs(8)));
@@ -927,9 +932,12 @@ impl Agent {
         let r = pair.remote;
         if m.class() == Class::Error {
             if m.error_code().is_some_and(|e| e.code == 487) {
-                // §7.2.5.1: switch role and check again.
-                let controlling = !self.controlling;
-                self.switch_role(controlling);
+                // §7.2.5.1: take the role opposite to the one the check claimed, unless
+                // already done (a crossing request may have switched it), and check again.
+                let controlling = !self.pairs[i].sent_controlling;
+                if self.controlling != controlling && !self.config.lite {
+                    self.switch_role(controlling);
+                }
                 self.pairs[i].state = PairState::Waiting;
                 self.triggered.push_back(i);
                 self.start(now);
