@@ -10,7 +10,10 @@ use rtc_stun::{
     Attribute, Class, ErrorCode, IntegrityKey, Message, MessageBuilder, Method, TransactionId,
 };
 
-use crate::candidate::{Candidate, CandidateKind, pair_priority};
+use rtc_turn::TurnClient;
+use rtc_turn::client::{ClientConfig as TurnClientConfig, ClientEvent as TurnEvent};
+
+use crate::candidate::{Candidate, CandidateKind, candidate_priority, pair_priority};
 
 /// A username fragment and password (RFC 8445 §5.3, `a=ice-ufrag` / `a=ice-pwd`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +62,9 @@ pub struct Config {
     pub consent_interval: Duration,
     /// Consent expires without a response for this long (RFC 7675 §5.1: 30 s).
     pub consent_timeout: Duration,
+    /// TURN servers (UDP) to allocate relayed candidates on (RFC 8445 §5.1.1.2, RFC 8656): an
+    /// allocation from every host candidate's base on each server of its address family.
+    pub turn_servers: Vec<TurnServer>,
     /// ICE lite (RFC 8445 §2.5): only host candidates, no checks of our own, always
     /// controlled; a pair is selected when the full peer nominates it. For servers with a
     /// public address.
@@ -83,6 +89,7 @@ impl Config {
             consent_timeout: Duration::from_secs(30),
             stun_servers: Vec::new(),
             lite: false,
+            turn_servers: Vec::new(),
             provider: rtc_crypto::default_provider(),
         }
     }
@@ -94,6 +101,17 @@ impl Config {
             ..Self::new(false)
         }
     }
+}
+
+/// A TURN server and the long-term credentials to use on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnServer {
+    /// Its address (UDP).
+    pub address: SocketAddr,
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
 }
 
 /// The agent's connection state (a subset of W3C `RTCIceTransportState`).
@@ -200,6 +218,28 @@ pub struct Agent {
     /// Gathering transactions: id → (base, server, transmissions, next retransmission).
     gathering: HashMap<TransactionId, Gather>,
     gathering_started: bool,
+    /// TURN allocations: the host base they are made from, the client, and the relayed
+    /// address once allocated.
+    relays: Vec<Relay>,
+}
+
+struct Relay {
+    base: SocketAddr,
+    component: u16,
+    client: TurnClient,
+    relayed: Option<SocketAddr>,
+    /// Still gathering (allocation neither done nor failed).
+    pending: bool,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay")
+            .field("base", &self.base)
+            .field("server", &self.client.server())
+            .field("relayed", &self.relayed)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -253,6 +293,7 @@ impl Agent {
             dropped: 0,
             gathering: HashMap::new(),
             gathering_started: false,
+            relays: Vec::new(),
             config,
         }
     }
@@ -324,6 +365,37 @@ impl Agent {
                 .copied()
                 .filter(|s| s.is_ipv4() == base.is_ipv4())
                 .collect();
+            let turns: Vec<TurnServer> = self
+                .config
+                .turn_servers
+                .iter()
+                .filter(|t| t.address.is_ipv4() == base.is_ipv4())
+                .cloned()
+                .collect();
+            for turn in turns {
+                let mut seed = [0u8; 32];
+                let _ = (self.config.provider.fill_random)(&mut seed);
+                let mut client = TurnClient::new(
+                    turn.address,
+                    rtc_turn::Transport::Udp,
+                    turn.username,
+                    turn.password,
+                    TurnClientConfig::default(),
+                    seed,
+                );
+                if client.allocate(now).is_ok() {
+                    self.gathering_started = true;
+                    self.relays.push(Relay {
+                        base,
+                        component,
+                        client,
+                        relayed: None,
+                        pending: true,
+                    });
+                    let r = self.relays.len() - 1;
+                    self.flush_relay(r);
+                }
+            }
             for server in servers {
                 self.gathering_started = true;
                 let tid = self.new_tid();
@@ -371,9 +443,125 @@ impl Agent {
 
     fn finish_gather(&mut self, tid: TransactionId) {
         self.gathering.remove(&tid);
-        if self.gathering.is_empty() && self.gathering_started {
+        self.maybe_gathering_complete();
+    }
+
+    fn maybe_gathering_complete(&mut self) {
+        if self.gathering.is_empty()
+            && self.relays.iter().all(|r| !r.pending)
+            && self.gathering_started
+        {
             self.gathering_started = false;
             self.events.push_back(Event::GatheringComplete);
+        }
+    }
+
+    /// Sends what relay `r`'s TURN client has queued, from its base to its server.
+    fn flush_relay(&mut self, r: usize) {
+        let relay = &mut self.relays[r];
+        while let Some(t) = relay.client.poll_transmit() {
+            self.transmits.push_back(Transmit {
+                source: relay.base,
+                destination: t.destination,
+                contents: t.contents.to_vec(),
+            });
+        }
+    }
+
+    /// Handles relay `r`'s events: an allocation becomes a relayed candidate (and its mapped
+    /// address a server-reflexive one), permissions let checks go.
+    fn relay_events(&mut self, now: Instant, r: usize) {
+        while let Some(e) = self.relays[r].client.poll_event() {
+            match e {
+                TurnEvent::Allocated {
+                    relayed, mapped, ..
+                } => {
+                    let (base, component, server) = (
+                        self.relays[r].base,
+                        self.relays[r].component,
+                        self.relays[r].client.server(),
+                    );
+                    self.relays[r].relayed = Some(relayed);
+                    self.relays[r].pending = false;
+                    let c = Candidate {
+                        kind: CandidateKind::Relayed,
+                        address: relayed,
+                        base: relayed,
+                        related: mapped,
+                        priority: candidate_priority(CandidateKind::Relayed, 65535, component),
+                        foundation: crate::candidate::foundation(
+                            CandidateKind::Relayed,
+                            base.ip(),
+                            Some(server.ip()),
+                        ),
+                        component,
+                    };
+                    self.events.push_back(Event::LocalCandidate(c.clone()));
+                    self.add_local_candidate(now, c);
+                    // Permissions for the peer's candidates known so far.
+                    let peers: Vec<std::net::IpAddr> = self
+                        .remote_candidates
+                        .iter()
+                        .map(|c| c.address.ip())
+                        .collect();
+                    for ip in peers {
+                        let _ = self.relays[r].client.create_permission(now, ip);
+                    }
+                    self.maybe_gathering_complete();
+                }
+                TurnEvent::AllocationFailed(_) => {
+                    self.relays[r].pending = false;
+                    self.maybe_gathering_complete();
+                }
+                // Checks waiting for the permission go at the next Ta.
+                TurnEvent::PermissionCreated(_)
+                    if self.next_check.is_none() && self.state == IceState::Checking =>
+                {
+                    self.next_check = Some(now);
+                }
+                _ => {}
+            }
+        }
+        self.flush_relay(r);
+    }
+
+    /// Queues a datagram from local address `source`: directly, or through the TURN relay
+    /// when `source` is a relayed address (a Send indication or ChannelData to the server).
+    /// False when the relay cannot send to `destination` yet (no permission).
+    fn emit(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        contents: Vec<u8>,
+    ) -> bool {
+        let Some(r) = self.relays.iter().position(|r| r.relayed == Some(source)) else {
+            self.transmits.push_back(Transmit {
+                source,
+                destination,
+                contents,
+            });
+            return true;
+        };
+        let relay = &mut self.relays[r];
+        if !relay.client.has_permission(destination.ip()) {
+            let _ = relay.client.create_permission(now, destination.ip());
+            self.flush_relay(r);
+            return false;
+        }
+        let mut out = vec![0u8; contents.len() + 64];
+        match relay.client.send_to(now, destination, &contents, &mut out) {
+            Ok(n) => {
+                out.truncate(n);
+                let (base, server) = (relay.base, relay.client.server());
+                self.transmits.push_back(Transmit {
+                    source: base,
+                    destination: server,
+                    contents: out,
+                });
+                true
+            }
+            Err(_) => false,
         }
     }
 
@@ -417,10 +605,17 @@ impl Agent {
             }
             return;
         }
+        let ip = candidate.address.ip();
         self.remote_candidates.push(candidate);
         let r = self.remote_candidates.len() - 1;
         for l in 0..self.local_candidates.len() {
             self.add_pair(l, r);
+        }
+        for k in 0..self.relays.len() {
+            if self.relays[k].relayed.is_some() && !self.relays[k].client.has_permission(ip) {
+                let _ = self.relays[k].client.create_permission(now, ip);
+                self.flush_relay(k);
+            }
         }
         self.start(now);
     }
@@ -528,6 +723,7 @@ impl Agent {
             .iter()
             .filter_map(|p| p.retransmit_at)
             .chain(self.gathering.values().map(|g| g.retransmit_at))
+            .chain(self.relays.iter().filter_map(|r| r.client.poll_timeout()))
             .min();
         let nominate = match (self.controlling, self.first_valid, self.nominated()) {
             (true, Some(t), false) => Some(t + self.config.nomination_delay),
@@ -545,6 +741,16 @@ impl Agent {
 
     /// Runs what is due: the next check (one per Ta), retransmissions, nomination, consent.
     pub fn handle_timeout(&mut self, now: Instant) {
+        for r in 0..self.relays.len() {
+            if self.relays[r]
+                .client
+                .poll_timeout()
+                .is_some_and(|t| t <= now)
+            {
+                self.relays[r].client.handle_timeout(now);
+            }
+            self.relay_events(now, r);
+        }
         let due: Vec<TransactionId> = self
             .gathering
             .iter()
@@ -737,17 +943,56 @@ impl Agent {
         if built.is_err() {
             return;
         }
-        self.transmits.push_back(Transmit {
-            source: local.base,
-            destination,
-            contents: m.finish().to_vec(),
-        });
+        let (source, contents) = (local.base, m.finish().to_vec());
+        if !self.emit(now, source, destination, contents) {
+            // Through a relay without a permission yet: asked for; the check goes again
+            // soon without counting this attempt.
+            let pair = &mut self.pairs[i];
+            pair.attempts -= 1;
+            pair.retransmit_at = Some(now + self.config.ta);
+        }
     }
 
     /// A datagram that arrived on the local socket `local` from `from`. Returns false when it
     /// is not STUN (media or DTLS: the driver's). STUN that is malformed, unauthenticated or
     /// unexpected is dropped (counted in [`Agent::dropped`]).
     pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        from: SocketAddr,
+        bytes: &[u8],
+    ) -> bool {
+        // From a TURN server we allocated on: its responses, and peers' data relayed to us.
+        let gathering_response = !self.gathering.is_empty()
+            && Message::parse(bytes)
+                .is_ok_and(|m| self.gathering.contains_key(&m.transaction_id()));
+        if let Some(r) = self
+            .relays
+            .iter()
+            .position(|r| r.base == local && r.client.server() == from)
+            .filter(|_| !gathering_response)
+        {
+            let relayed = self.relays[r].relayed;
+            let received = match self.relays[r].client.handle_input(now, bytes) {
+                Ok(Some(rx)) => Some((rx.peer, rx.data.to_vec())),
+                Ok(None) => None,
+                Err(_) => {
+                    self.dropped += 1;
+                    None
+                }
+            };
+            self.relay_events(now, r);
+            if let (Some((peer, data)), Some(relayed)) = (received, relayed) {
+                // Relayed media is not unwrapped for the driver yet (docs/ice.md).
+                let _ = self.handle_direct(now, relayed, peer, &data);
+            }
+            return true;
+        }
+        self.handle_direct(now, local, from, bytes)
+    }
+
+    fn handle_direct(
         &mut self,
         now: Instant,
         local: SocketAddr,
@@ -830,11 +1075,7 @@ impl Agent {
             })
         };
         if let Ok(contents) = reply {
-            self.transmits.push_back(Transmit {
-                source: local,
-                destination: from,
-                contents,
-            });
+            self.emit(now, local, from, contents);
         }
         if conflict {
             return;

@@ -230,7 +230,7 @@ pub enum CandidateError {
 
 /// RFC 8445 §5.1.1.3: candidates of the same kind, from the same base IP and the same server,
 /// share a foundation. A short stable hash of those (FNV-1a), in decimal.
-fn foundation(kind: CandidateKind, base: IpAddr, server: Option<IpAddr>) -> String {
+pub(crate) fn foundation(kind: CandidateKind, base: IpAddr, server: Option<IpAddr>) -> String {
     let mut h: u32 = 0x811c_9dc5;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes {

@@ -18,5 +18,5 @@
 mod agent;
 mod candidate;
 
-pub use agent::{Agent, Config, Credentials, Event, IceState, Transmit};
+pub use agent::{Agent, Config, Credentials, Event, IceState, Transmit, TurnServer};
 pub use candidate::{Candidate, CandidateError, CandidateKind, candidate_priority, pair_priority};
