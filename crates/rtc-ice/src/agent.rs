@@ -221,6 +221,8 @@ pub struct Agent {
     /// TURN allocations: the host base they are made from, the client, and the relayed
     /// address once allocated.
     relays: Vec<Relay>,
+    /// Application data that came through a relay: (peer, bytes).
+    relayed_data: VecDeque<(SocketAddr, Vec<u8>)>,
 }
 
 struct Relay {
@@ -294,6 +296,7 @@ impl Agent {
             gathering: HashMap::new(),
             gathering_started: false,
             relays: Vec::new(),
+            relayed_data: VecDeque::new(),
             config,
         }
     }
@@ -983,9 +986,11 @@ impl Agent {
                 }
             };
             self.relay_events(now, r);
-            if let (Some((peer, data)), Some(relayed)) = (received, relayed) {
-                // Relayed media is not unwrapped for the driver yet (docs/ice.md).
-                let _ = self.handle_direct(now, relayed, peer, &data);
+            if let (Some((peer, data)), Some(relayed)) = (received, relayed)
+                && !self.handle_direct(now, relayed, peer, &data)
+            {
+                // Not STUN: the application's, through `poll_relayed_data`.
+                self.relayed_data.push_back((peer, data));
             }
             return true;
         }
@@ -1226,9 +1231,45 @@ impl Agent {
             self.last_consent = Some(now);
             self.consent_at = Some(now + self.config.consent_interval);
             let (local, remote) = self.selected_pair().expect("just selected");
+            // A relayed pair gets a channel (RFC 8656 §12): 4 bytes of overhead instead of a
+            // Send indication's 36.
+            if let Some(r) = self.relays.iter().position(|r| r.relayed == Some(local)) {
+                let _ = self.relays[r].client.bind_channel(now, remote);
+                self.flush_relay(r);
+            }
             self.events.push_back(Event::SelectedPair { local, remote });
             self.set_state(IceState::Connected);
         }
+    }
+
+    /// Application data (DTLS, SRTP) to send on the selected pair: the datagram to put on the
+    /// socket, wrapped for the TURN server when the pair's local candidate is relayed
+    /// (ChannelData once the channel is bound, a Send indication before). `None` without a
+    /// selected pair, or when the relay cannot send yet.
+    pub fn send_data(&mut self, now: Instant, data: &[u8]) -> Option<Transmit> {
+        let (local, remote) = self.selected_pair()?;
+        let Some(r) = self.relays.iter().position(|r| r.relayed == Some(local)) else {
+            return Some(Transmit {
+                source: local,
+                destination: remote,
+                contents: data.to_vec(),
+            });
+        };
+        let relay = &mut self.relays[r];
+        let mut out = vec![0u8; data.len() + 64];
+        let n = relay.client.send_to(now, remote, data, &mut out).ok()?;
+        out.truncate(n);
+        Some(Transmit {
+            source: relay.base,
+            destination: relay.client.server(),
+            contents: out,
+        })
+    }
+
+    /// Application data that arrived through a relay (what [`Agent::handle_packet`] took from
+    /// the TURN server and found not to be STUN): (peer, bytes).
+    pub fn poll_relayed_data(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+        self.relayed_data.pop_front()
     }
 
     /// ICE restart (RFC 8445 §9): new local credentials, the peer's and its candidates

@@ -126,6 +126,83 @@ fn connects_through_a_turn_relay_when_direct_paths_are_blocked() {
             server.handle_timeout(now);
         }
     }
+    // Application data both ways over the relayed pair (through a channel once bound).
+    let mut got_a = Vec::new();
+    let mut got_b = Vec::new();
+    let end = now + Duration::from_secs(5);
+    let mut sent = 0;
+    while (got_a.len() < 3 || got_b.len() < 3) && now < end {
+        if sent < 3 {
+            let t = a
+                .send_data(now, format!("a{sent}").as_bytes())
+                .expect("A sends");
+            wire.push_back((
+                now + Duration::from_millis(10),
+                t.source,
+                t.destination,
+                t.contents,
+            ));
+            let t = b
+                .send_data(now, format!("b{sent}").as_bytes())
+                .expect("B sends");
+            wire.push_back((
+                now + Duration::from_millis(10),
+                t.source,
+                t.destination,
+                t.contents,
+            ));
+            sent += 1;
+        }
+        for x in std::iter::from_fn(|| a.poll_transmit()).collect::<Vec<_>>() {
+            wire.push_back((
+                now + Duration::from_millis(10),
+                x.source,
+                x.destination,
+                x.contents,
+            ));
+        }
+        for x in std::iter::from_fn(|| b.poll_transmit()).collect::<Vec<_>>() {
+            wire.push_back((
+                now + Duration::from_millis(10),
+                x.source,
+                x.destination,
+                x.contents,
+            ));
+        }
+        while let Some(t) = server.poll_transmit() {
+            wire.push_back((
+                now + Duration::from_millis(10),
+                t.source,
+                t.destination,
+                t.contents.to_vec(),
+            ));
+        }
+        now += Duration::from_millis(10);
+        while wire.front().is_some_and(|w| w.0 <= now) {
+            let (_, from, to, bytes) = wire.pop_front().unwrap();
+            if to == addr(TURN) {
+                let tuple = FiveTuple {
+                    client: from,
+                    server: to,
+                    transport: Transport::Udp,
+                };
+                let _ = server.handle_client(now, tuple, &bytes);
+            } else if to.ip() == addr(TURN).ip() {
+                let _ = server.handle_peer(now, to, from, &bytes);
+            } else if to == addr(A) {
+                if !a.handle_packet(now, to, from, &bytes) {
+                    panic!("A gets its data through the relay only");
+                }
+            } else if to == addr(B) && !b.handle_packet(now, to, from, &bytes) {
+                got_b.push(bytes);
+            }
+        }
+        while let Some((_, data)) = a.poll_relayed_data() {
+            got_a.push(data);
+        }
+    }
+    assert_eq!(got_a, vec![b"b0".to_vec(), b"b1".to_vec(), b"b2".to_vec()]);
+    assert_eq!(got_b, vec![b"a0".to_vec(), b"a1".to_vec(), b"a2".to_vec()]);
     let relayed = relayed.expect("a relayed candidate");
     assert!(complete);
     assert_eq!(relayed.ip(), addr(TURN).ip());
