@@ -12,6 +12,7 @@
 
 mod dtls;
 mod ice;
+mod nat;
 mod sctp;
 mod sdp;
 mod srtp;
@@ -34,6 +35,7 @@ const LAYERS: &[Layer] = &[
     dtls::LAYER,
     sctp::LAYER,
     ice::LAYER,
+    nat::LAYER,
     turn::LAYER,
 ];
 

@@ -5,35 +5,54 @@
 //! ```text
 //! ice_peer --role controlling|controlled --signal-dir DIR [--local 127.0.0.1:0]
 //!          [--name rtc-ice] [--peer aioice] [--hold SECONDS] [--consent-interval SECONDS]
-//!          [--timeout SECONDS] [--lite] [--verbose]
+//!          [--timeout SECONDS] [--stun-server IP:PORT[,IP:PORT...]]... [--lite] [--verbose]
 //! ```
 //!
 //! `--lite` makes an ICE lite agent (`Config::lite()`, controlled only, no checks of its own);
 //! its signal file then says `"lite": true`, for the peer's `a=ice-lite`.
 //!
-//! 1. Binds `--local`, adds its host candidate, writes `DIR/NAME.json`
-//!    (`{"ufrag", "pwd", "candidates": ["candidate:..."]}`, written whole by a rename) and
-//!    waits for `DIR/PEER.json`, answering checks meanwhile; then gives the agent the peer's
-//!    credentials, candidates and end-of-candidates.
+//! `--stun-server` (repeatable, or a comma list) goes into `Config::stun_servers`: the agent
+//! sends a Binding request from the socket to each and turns every new mapped address into a
+//! server-reflexive candidate (`cargo xtask interop nat` runs it behind real NATs,
+//! interop/nat/README.md).
+//!
+//! 1. Binds `--local`, adds its host candidate and, with STUN servers, waits for the agent's
+//!    `GatheringComplete` (its `LocalCandidate`s are the server-reflexive candidates). Then
+//!    writes `DIR/NAME.json` (`{"ufrag", "pwd", "candidates": ["candidate:..."]}`, every
+//!    candidate gathered, written whole by a rename) and waits for `DIR/PEER.json`, answering
+//!    checks meanwhile; then gives the agent the peer's credentials, candidates and
+//!    end-of-candidates (`set_remote_end_of_candidates`: the peer's file holds all of them, so
+//!    the agent may declare failure once every pair failed).
 //! 2. Once the agent selected a pair and is connected, sends `NAME hello` from the socket to
 //!    the selected remote address (a datagram that is not STUN: the agent hands it back).
 //! 3. Holds the connection for `--hold` seconds, answering the peer's checks and sending
 //!    consent checks every `--consent-interval` seconds, then sends `NAME bye`.
 //! 4. Exits once the peer's `PEER hello` and `PEER bye` have arrived, from the selected remote.
 //!
+//! The run ends early, with `"outcome": "failed"`, when the agent's state becomes `Failed`
+//! (every pair failed after end-of-candidates, or consent lost), and with `"outcome":
+//! "timeout"` at `--timeout`; `"connected"` is the normal end.
+//!
 //! With `--verbose`, every datagram in and out is dumped on stderr (`<`/`>`, STUN decoded).
 //! The last line of stdout is `RESULT {"ok": true|false, ...}`; the exit code says the same.
+//! Besides the STUN counts it holds the candidates (ours, the peer's), what each STUN server
+//! saw (`gathering.mapped`), the checks per destination and the peer's requests per source,
+//! and the selected pair with the kind of both ends: the remote's is the kind of the peer's
+//! candidate at the selected remote address (`prflx` when it was learned from a check); ours
+//! the kind of our candidate at the address the peer reported in its answers to our checks
+//! on the pair (XOR-MAPPED-ADDRESS, RFC 8445 §7.2.5.3.1): `srflx` behind a NAT that kept the
+//! mapping the STUN server saw, `prflx` when the NAT mapped us differently toward the peer.
 
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rtc_ice::{Agent, Candidate, Config, Credentials, Event, IceState};
+use rtc_ice::{Agent, Candidate, CandidateKind, Config, Credentials, Event, IceState};
 use rtc_stun::{Attribute, Class, Message, TransactionId};
 use serde_json::{Value, json};
 
@@ -50,6 +69,7 @@ struct Args {
     hold: Duration,
     consent_interval: Option<Duration>,
     timeout: Duration,
+    stun_servers: Vec<SocketAddr>,
     lite: bool,
     verbose: bool,
 }
@@ -58,10 +78,21 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let mut map = BTreeMap::new();
     let (mut verbose, mut lite) = (false, false);
+    let mut stun_servers = Vec::new();
     while let Some(k) = it.next() {
         match k.as_str() {
             "--verbose" => verbose = true,
             "--lite" => lite = true,
+            "--stun-server" => {
+                let v = it.next().ok_or("--stun-server needs IP:PORT")?;
+                for addr in v.split(',').filter(|a| !a.trim().is_empty()) {
+                    stun_servers.push(
+                        addr.trim()
+                            .parse::<SocketAddr>()
+                            .map_err(|e| format!("--stun-server {addr:?}: {e}"))?,
+                    );
+                }
+            }
             _ => {
                 let v = it.next().ok_or(format!("{k} needs a value"))?;
                 map.insert(k, v);
@@ -94,6 +125,7 @@ fn parse_args() -> Result<Args, String> {
             None => None,
         },
         timeout: seconds("--timeout", 15.0)?,
+        stun_servers,
         lite,
         verbose,
     })
@@ -102,6 +134,9 @@ fn parse_args() -> Result<Args, String> {
 /// STUN traffic seen on the socket.
 #[derive(Default)]
 struct Stats {
+    /// Binding requests to the STUN servers (gathering), with retransmissions.
+    gathering_sent: u64,
+    /// Connectivity and consent checks, with retransmissions.
     requests_sent: u64,
     use_candidate_sent: u64,
     requests_received: u64,
@@ -206,6 +241,26 @@ struct Peer {
     socket: UdpSocket,
     local: SocketAddr,
     agent: Agent,
+    /// Our credentials and `--lite`: the rest of the signal file (the candidates are added
+    /// when it is written).
+    signal: Value,
+    /// Waiting for `GatheringComplete` before writing the signal file.
+    gathering: bool,
+    gathered_at: Option<Instant>,
+    signal_written: bool,
+    /// The peer's candidates from its signal file.
+    remote_candidates: Vec<Candidate>,
+    /// XOR-MAPPED-ADDRESS of the success responses by their source: what each STUN server
+    /// and the peer saw of our socket.
+    mapped: BTreeMap<SocketAddr, SocketAddr>,
+    /// Our requests by transaction, for `requests_to`.
+    request_destinations: HashMap<TransactionId, SocketAddr>,
+    /// Our requests (checks, gathering) per destination: (sent, answered).
+    requests_to: BTreeMap<SocketAddr, (u64, u64)>,
+    /// The peer's checks per source address.
+    requests_from: BTreeMap<SocketAddr, u64>,
+    /// `connected`, `failed`, `timeout` or `error`, once the run ended.
+    outcome: &'static str,
     stats: Stats,
     start: Instant,
     events: Vec<String>,
@@ -230,8 +285,13 @@ impl Peer {
         while let Some(t) = self.agent.poll_transmit() {
             if let Ok(m) = Message::parse(&t.contents) {
                 match m.class() {
+                    Class::Request if self.args.stun_servers.contains(&t.destination) => {
+                        self.stats.gathering_sent += 1;
+                        self.count_request(&m, t.destination);
+                    }
                     Class::Request => {
                         self.stats.requests_sent += 1;
+                        self.count_request(&m, t.destination);
                         self.stats.tie_breaker = self.stats.tie_breaker.or_else(|| {
                             m.attributes().find_map(|a| match a {
                                 Attribute::IceControlling(t) | Attribute::IceControlled(t) => {
@@ -261,6 +321,12 @@ impl Peer {
         Ok(())
     }
 
+    fn count_request(&mut self, m: &Message<'_>, destination: SocketAddr) {
+        self.requests_to.entry(destination).or_default().0 += 1;
+        self.request_destinations
+            .insert(m.transaction_id(), destination);
+    }
+
     fn on_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
         self.log(&format!("< {from} {}", describe(bytes)));
         if let Ok(m) = Message::parse(bytes) {
@@ -282,9 +348,16 @@ impl Peer {
                     if self.connected_at.is_some() {
                         self.stats.peer_checks_after_connect += 1;
                     }
+                    *self.requests_from.entry(from).or_default() += 1;
                 }
                 Class::Success => {
                     self.stats.success_received += 1;
+                    if let Some(to) = self.request_destinations.get(&m.transaction_id()) {
+                        self.requests_to.entry(*to).or_default().1 += 1;
+                    }
+                    if let Some(mapped) = m.xor_mapped_address().or_else(|| m.mapped_address()) {
+                        self.mapped.insert(from, mapped);
+                    }
                     if self.stats.consent_tids.remove(&m.transaction_id()) {
                         self.stats.consent_answered += 1;
                     }
@@ -327,8 +400,9 @@ impl Peer {
                     }
                     self.selected = Some((local, remote));
                 }
-                Event::StateChanged(IceState::Failed) => {
-                    self.errors.push("ICE state Failed".to_owned());
+                Event::GatheringComplete => {
+                    self.gathering = false;
+                    self.gathered_at = Some(now);
                 }
                 _ => {}
             }
@@ -359,23 +433,52 @@ impl Peer {
         self.received.contains(&wanted)
     }
 
-    /// Runs until the peer's `bye` arrived after our hold, or the deadline; the errors.
+    /// Writes our signal file with every candidate gathered so far.
+    fn write_signal(&mut self) -> Result<(), String> {
+        let candidates: Vec<String> = self
+            .agent
+            .local_candidates()
+            .iter()
+            .map(|c| c.to_sdp().to_init_string())
+            .collect();
+        let mut signal = self.signal.clone();
+        signal["candidates"] = json!(candidates);
+        self.log(&format!("signal: {signal}"));
+        write_signal(&self.args.signal_dir, &self.args.name, &signal)?;
+        self.signal_written = true;
+        Ok(())
+    }
+
+    /// Runs until the peer's `bye` arrived after our hold, the agent failed, or the deadline;
+    /// sets `outcome` and returns the error that ended it.
     fn run(&mut self) -> Result<(), String> {
         let deadline = self.start + self.args.timeout;
         let mut have_remote = false;
         let mut buf = vec![0u8; 2048];
+        self.outcome = "error";
         loop {
             let now = Instant::now();
             if now >= deadline {
+                self.outcome = "timeout";
                 return Err(format!(
-                    "timed out after {:?} (state {:?}, selected {:?}, received {:?})",
+                    "timed out after {:?} (state {:?}, {}selected {:?}, received {:?})",
                     self.args.timeout,
                     self.agent.state(),
+                    if self.gathering {
+                        "still gathering, "
+                    } else {
+                        ""
+                    },
                     self.selected,
                     self.received
                 ));
             }
-            if !have_remote
+            // Our candidates go out once gathering is over, then the peer's come in.
+            if !self.signal_written && !self.gathering {
+                self.write_signal()?;
+            }
+            if self.signal_written
+                && !have_remote
                 && let Some((creds, candidates)) =
                     read_signal(&self.args.signal_dir, &self.args.peer)?
             {
@@ -390,9 +493,11 @@ impl Peer {
                 ));
                 self.checks_started = Some(now);
                 self.agent.set_remote_credentials(now, creds);
-                for c in candidates {
-                    self.agent.add_remote_candidate(now, c);
+                for c in &candidates {
+                    self.agent.add_remote_candidate(now, c.clone());
                 }
+                self.remote_candidates = candidates;
+                // The file holds all of the peer's candidates (it wrote it after gathering).
                 self.agent.set_remote_end_of_candidates();
             }
             if self.agent.poll_timeout().is_some_and(|t| t <= now) {
@@ -401,6 +506,21 @@ impl Peer {
             self.flush()?;
             let was_connected = self.connected_at.is_some();
             self.on_events(now);
+            if self.agent.state() == IceState::Failed {
+                self.outcome = "failed";
+                let when = self.start.elapsed().as_secs_f64();
+                return Err(match self.connected_at {
+                    Some(_) => format!("ICE state Failed after {when:.1} s: consent lost"),
+                    None => format!(
+                        "ICE state Failed after {when:.1} s: every pair failed and the peer's \
+                         candidates ended ({} checks sent, {} answered, {} received from the \
+                         peer)",
+                        self.stats.requests_sent,
+                        self.checks_answered(),
+                        self.stats.requests_received
+                    ),
+                });
+            }
             if !was_connected && self.connected_at.is_some() {
                 self.send_data("hello")?;
             }
@@ -416,6 +536,7 @@ impl Peer {
                     self.send_data("bye")?;
                 }
                 if hold_over && self.has_received("hello") && self.has_received("bye") {
+                    self.outcome = "connected";
                     return Ok(());
                 }
             }
@@ -443,6 +564,49 @@ impl Peer {
         }
     }
 
+    /// The kind of our end of the selected pair and how the peer saw it: the candidate of ours
+    /// at the XOR-MAPPED-ADDRESS of the peer's answers on the pair (RFC 8445 §7.2.5.3.1);
+    /// `prflx` when that is none of ours. Without an answer (a lite agent sends no checks),
+    /// the kind of the candidate at our base.
+    fn local_kind(
+        &self,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> (&'static str, Option<SocketAddr>) {
+        let ours = |addr: SocketAddr| {
+            self.agent
+                .local_candidates()
+                .iter()
+                .find(|c| c.address == addr)
+                .map(|c| c.kind.as_str())
+        };
+        match self.mapped.get(&remote) {
+            Some(&mapped) => (
+                ours(mapped).unwrap_or(CandidateKind::PeerReflexive.as_str()),
+                Some(mapped),
+            ),
+            None => (ours(local).unwrap_or("?"), None),
+        }
+    }
+
+    /// The kind of the peer's end of the selected pair: its signalled candidate at that
+    /// address, or `prflx` (learned from its check, RFC 8445 §7.3.1.3).
+    fn remote_kind(&self, remote: SocketAddr) -> &'static str {
+        self.remote_candidates
+            .iter()
+            .find(|c| c.address == remote)
+            .map_or(CandidateKind::PeerReflexive.as_str(), |c| c.kind.as_str())
+    }
+
+    /// Our checks (not gathering requests) that were answered.
+    fn checks_answered(&self) -> u64 {
+        self.requests_to
+            .iter()
+            .filter(|(to, _)| !self.args.stun_servers.contains(to))
+            .map(|(_, (_, answered))| answered)
+            .sum()
+    }
+
     fn result(&self, outcome: Result<(), String>) -> Value {
         let mut errors = self.errors.clone();
         if let Err(e) = outcome {
@@ -467,19 +631,62 @@ impl Peer {
             _ => Value::Null,
         };
         let s = &self.stats;
+        let sdp = |c: &Candidate| c.to_sdp().to_init_string();
+        let requests_from: BTreeMap<String, u64> = self
+            .requests_from
+            .iter()
+            .map(|(from, n)| (from.to_string(), *n))
+            .collect();
+        // What each STUN server saw of our socket.
+        let gathered: BTreeMap<String, String> = self
+            .args
+            .stun_servers
+            .iter()
+            .filter_map(|s| Some((s.to_string(), self.mapped.get(s)?.to_string())))
+            .collect();
+        let requests_to: BTreeMap<String, Value> = self
+            .requests_to
+            .iter()
+            .map(|(to, (sent, answered))| {
+                (to.to_string(), json!({"sent": sent, "answered": answered}))
+            })
+            .collect();
+        let selected = self.selected.map(|(l, r)| {
+            let (local_kind, local_mapped) = self.local_kind(l, r);
+            json!({
+                "local": l.to_string(),
+                "remote": r.to_string(),
+                "local_kind": local_kind,
+                "local_mapped": local_mapped.map(|a| a.to_string()),
+                "remote_kind": self.remote_kind(r),
+            })
+        });
         json!({
             "ok": errors.is_empty(),
+            "outcome": self.outcome,
             "errors": errors,
             "role": if self.agent.is_controlling() { "controlling" } else { "controlled" },
             "state": format!("{:?}", self.agent.state()),
-            "candidate": self.agent.local_candidates().first().map(|c| c.to_sdp().to_init_string()),
-            "selected": self.selected.map(|(l, r)| json!({"local": l.to_string(), "remote": r.to_string()})),
+            "local": self.local.to_string(),
+            "candidate": self.agent.local_candidates().first().map(sdp),
+            "candidates": self.agent.local_candidates().iter().map(sdp).collect::<Vec<_>>(),
+            "remote_candidates": self.remote_candidates.iter().map(sdp).collect::<Vec<_>>(),
+            "gathering": {
+                "servers": self.args.stun_servers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "mapped": gathered,
+                "complete_ms": ms(Some(self.start), self.gathered_at),
+            },
+            "selected": selected,
             "connected_ms": ms(self.checks_started, self.connected_at),
+            "elapsed_ms": self.start.elapsed().as_millis() as u64,
             "sent": self.sent,
             "received": self.received,
             "dropped": self.agent.dropped(),
             "tie_breaker": s.tie_breaker.map(|t| format!("{t:016x}")),
+            "requests_to": requests_to,
+            "requests_from": requests_from,
             "stun": {
+                "gathering_sent": s.gathering_sent,
                 "requests_sent": s.requests_sent,
                 "use_candidate_sent": s.use_candidate_sent,
                 "requests_received": s.requests_received,
@@ -524,6 +731,10 @@ fn main() {
         eprintln!("ice_peer: an ICE lite agent is controlled (RFC 8445 §6.1.1)");
         std::process::exit(2);
     }
+    if args.lite && !args.stun_servers.is_empty() {
+        eprintln!("ice_peer: an ICE lite agent has host candidates only (RFC 8445 §2.5)");
+        std::process::exit(2);
+    }
     let mut config = if args.lite {
         Config::lite()
     } else {
@@ -532,24 +743,35 @@ fn main() {
     if let Some(interval) = args.consent_interval {
         config.consent_interval = interval;
     }
+    config.stun_servers = args.stun_servers.clone();
+    // The agent gathers from the servers of the host candidate's family only.
+    let gathering = args
+        .stun_servers
+        .iter()
+        .any(|s| s.is_ipv4() == local.is_ipv4());
     let creds = Credentials::random(config.provider);
     let mut agent = Agent::new(config, creds.clone());
+    // With STUN servers, this also queues the gathering requests.
     agent.add_local_candidate(start, Candidate::host(local, 65535, 1));
-    let candidates: Vec<String> = agent
-        .local_candidates()
-        .iter()
-        .map(|c| c.to_sdp().to_init_string())
-        .collect();
     let signal = json!({
         "ufrag": creds.ufrag,
         "pwd": creds.pwd,
-        "candidates": candidates,
         "lite": args.lite,
     });
     let mut peer = Peer {
         socket,
         local,
         agent,
+        signal,
+        gathering,
+        gathered_at: None,
+        signal_written: false,
+        remote_candidates: Vec::new(),
+        mapped: BTreeMap::new(),
+        request_destinations: HashMap::new(),
+        requests_to: BTreeMap::new(),
+        requests_from: BTreeMap::new(),
+        outcome: "error",
         stats: Stats::default(),
         start,
         events: Vec::new(),
@@ -562,9 +784,15 @@ fn main() {
         stray: Vec::new(),
         args,
     };
-    peer.log(&format!("bound {local}, signal {signal}"));
-    let outcome =
-        write_signal(&peer.args.signal_dir, &peer.args.name, &signal).and_then(|()| peer.run());
+    peer.log(&format!(
+        "bound {local}{}",
+        if gathering {
+            format!(", gathering from {:?}", peer.args.stun_servers)
+        } else {
+            String::new()
+        }
+    ));
+    let outcome = peer.run();
     let result = peer.result(outcome);
     let ok = result.get("ok") == Some(&Value::Bool(true));
     println!("RESULT {result}");
