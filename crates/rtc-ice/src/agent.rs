@@ -332,6 +332,19 @@ impl Agent {
         })
     }
 
+    /// The candidates of the selected pair: (ours, the peer's). Ours is the one the pair was
+    /// formed with: a host candidate stands for the server-reflexive ones of its base (RFC
+    /// 8445 §6.1.2.4), so look at the peer's view (its remote candidate) to learn the mapping.
+    pub fn selected_candidates(&self) -> Option<(&Candidate, &Candidate)> {
+        self.selected.map(|i| {
+            let p = &self.pairs[i];
+            (
+                &self.local_candidates[p.local],
+                &self.remote_candidates[p.remote],
+            )
+        })
+    }
+
     /// Our candidates so far (to signal to the peer).
     pub fn local_candidates(&self) -> &[Candidate] {
         &self.local_candidates

@@ -207,5 +207,14 @@ fn connects_through_a_turn_relay_when_direct_paths_are_blocked() {
     assert!(complete);
     assert_eq!(relayed.ip(), addr(TURN).ip());
     assert_eq!(a.selected_pair(), Some((relayed, addr(B))));
+    let (ours, theirs) = a.selected_candidates().unwrap();
+    assert_eq!(
+        (ours.kind, theirs.kind),
+        (CandidateKind::Relayed, CandidateKind::Host)
+    );
+    assert_eq!(
+        b.selected_candidates().unwrap().1.kind,
+        CandidateKind::Relayed
+    );
     assert_eq!(b.selected_pair(), Some((addr(B), relayed)));
 }
