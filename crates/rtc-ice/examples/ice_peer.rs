@@ -6,6 +6,7 @@
 //! ice_peer --role controlling|controlled --signal-dir DIR [--local 127.0.0.1:0]
 //!          [--name rtc-ice] [--peer aioice] [--hold SECONDS] [--consent-interval SECONDS]
 //!          [--timeout SECONDS] [--stun-server IP:PORT[,IP:PORT...]]... [--lite] [--verbose]
+//!          [--turn-server IP:PORT --turn-user USER --turn-pass PASSWORD]
 //! ```
 //!
 //! `--lite` makes an ICE lite agent (`Config::lite()`, controlled only, no checks of its own);
@@ -15,6 +16,13 @@
 //! sends a Binding request from the socket to each and turns every new mapped address into a
 //! server-reflexive candidate (`cargo xtask interop nat` runs it behind real NATs,
 //! interop/nat/README.md).
+//!
+//! `--turn-server` (with `--turn-user` and `--turn-pass`, UDP, long-term credentials) goes
+//! into `Config::turn_servers`: the agent allocates a relayed candidate on it (emitted before
+//! `GatheringComplete`, so it is in the signal file). When the selected pair's local end is
+//! that relayed candidate, the data below goes through `Agent::send_data` (wrapped for the
+//! TURN server) and comes back from `Agent::poll_relayed_data` (the agent consumes the TURN
+//! server's datagrams); otherwise it is sent and received on the socket directly.
 //!
 //! 1. Binds `--local`, adds its host candidate and, with STUN servers, waits for the agent's
 //!    `GatheringComplete` (its `LocalCandidate`s are the server-reflexive candidates). Then
@@ -52,7 +60,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rtc_ice::{Agent, Candidate, CandidateKind, Config, Credentials, Event, IceState};
+use rtc_ice::{Agent, Candidate, CandidateKind, Config, Credentials, Event, IceState, TurnServer};
 use rtc_stun::{Attribute, Class, Message, TransactionId};
 use serde_json::{Value, json};
 
@@ -70,6 +78,7 @@ struct Args {
     consent_interval: Option<Duration>,
     timeout: Duration,
     stun_servers: Vec<SocketAddr>,
+    turn_server: Option<TurnServer>,
     lite: bool,
     verbose: bool,
 }
@@ -125,6 +134,17 @@ fn parse_args() -> Result<Args, String> {
             None => None,
         },
         timeout: seconds("--timeout", 15.0)?,
+        turn_server: match (get("--turn-server"), get("--turn-user"), get("--turn-pass")) {
+            (None, None, None) => None,
+            (Some(address), Some(username), Some(password)) => Some(TurnServer {
+                address: address
+                    .parse()
+                    .map_err(|e| format!("--turn-server {address:?}: {e}"))?,
+                username,
+                password,
+            }),
+            _ => return Err("--turn-server, --turn-user and --turn-pass go together".to_owned()),
+        },
         stun_servers,
         lite,
         verbose,
@@ -136,6 +156,17 @@ fn parse_args() -> Result<Args, String> {
 struct Stats {
     /// Binding requests to the STUN servers (gathering), with retransmissions.
     gathering_sent: u64,
+    /// Datagrams to and from the TURN server: requests (Allocate, Refresh, CreatePermission,
+    /// ChannelBind), indications (Send) and the rest (ChannelData); answers by class.
+    turn_requests_sent: u64,
+    turn_indications_sent: u64,
+    turn_channel_data_sent: u64,
+    turn_success_received: u64,
+    turn_errors_received: Vec<u16>,
+    turn_other_received: u64,
+    /// Application data sent and received through the relay.
+    relayed_data_sent: u64,
+    relayed_data_received: u64,
     /// Connectivity and consent checks, with retransmissions.
     requests_sent: u64,
     use_candidate_sent: u64,
@@ -283,7 +314,13 @@ impl Peer {
 
     fn flush(&mut self) -> Result<(), String> {
         while let Some(t) = self.agent.poll_transmit() {
-            if let Ok(m) = Message::parse(&t.contents) {
+            if self.is_turn_server(t.destination) {
+                match Message::parse(&t.contents).map(|m| m.class()) {
+                    Ok(Class::Request) => self.stats.turn_requests_sent += 1,
+                    Ok(Class::Indication) => self.stats.turn_indications_sent += 1,
+                    _ => self.stats.turn_channel_data_sent += 1,
+                }
+            } else if let Ok(m) = Message::parse(&t.contents) {
                 match m.class() {
                     Class::Request if self.args.stun_servers.contains(&t.destination) => {
                         self.stats.gathering_sent += 1;
@@ -321,6 +358,21 @@ impl Peer {
         Ok(())
     }
 
+    fn is_turn_server(&self, addr: SocketAddr) -> bool {
+        self.args
+            .turn_server
+            .as_ref()
+            .is_some_and(|t| t.address == addr)
+    }
+
+    /// Whether our end of the selected pair is a relayed candidate (data then goes through
+    /// the TURN server).
+    fn relayed(&self) -> bool {
+        self.agent
+            .selected_candidates()
+            .is_some_and(|(ours, _)| ours.kind == CandidateKind::Relayed)
+    }
+
     fn count_request(&mut self, m: &Message<'_>, destination: SocketAddr) {
         self.requests_to.entry(destination).or_default().0 += 1;
         self.request_destinations
@@ -329,6 +381,41 @@ impl Peer {
 
     fn on_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
         self.log(&format!("< {from} {}", describe(bytes)));
+        if self.is_turn_server(from) {
+            // The TURN server's answers, Data indications and ChannelData: all the agent's.
+            match Message::parse(bytes) {
+                Ok(m) if m.class() == Class::Success => self.stats.turn_success_received += 1,
+                Ok(m) if m.class() == Class::Error => self
+                    .stats
+                    .turn_errors_received
+                    .push(m.error_code().map_or(0, |e| e.code)),
+                _ => self.stats.turn_other_received += 1,
+            }
+            let dropped = self.agent.dropped();
+            if !self.agent.handle_packet(now, self.local, from, bytes) {
+                self.stray.push(format!(
+                    "{:?} from the TURN server {from}, not taken by the agent",
+                    String::from_utf8_lossy(bytes)
+                ));
+            } else if self.agent.dropped() > dropped {
+                self.log(&format!(
+                    "  (the agent dropped it: {} so far)",
+                    self.agent.dropped()
+                ));
+            }
+            while let Some((peer, data)) = self.agent.poll_relayed_data() {
+                let text = String::from_utf8_lossy(&data).into_owned();
+                self.log(&format!("  relayed data from {peer}: {text:?}"));
+                self.stats.relayed_data_received += 1;
+                if self.selected.is_some_and(|(_, remote)| remote == peer) {
+                    self.received.push(text);
+                } else {
+                    self.stray
+                        .push(format!("{text:?} from {peer} (through the relay)"));
+                }
+            }
+            return;
+        }
         if let Ok(m) = Message::parse(bytes) {
             match m.class() {
                 Class::Request => {
@@ -420,10 +507,25 @@ impl Peer {
             return Ok(());
         };
         let text = format!("{} {what}", self.args.name);
-        self.log(&format!("> {remote} data {text:?}"));
-        self.socket
-            .send_to(text.as_bytes(), remote)
-            .map_err(|e| format!("send data to {remote}: {e}"))?;
+        if self.relayed() {
+            let t = self
+                .agent
+                .send_data(Instant::now(), text.as_bytes())
+                .ok_or("send_data: the agent has no selected pair")?;
+            self.log(&format!(
+                "> {} data {text:?} to {remote} through the relay",
+                t.destination
+            ));
+            self.socket
+                .send_to(&t.contents, t.destination)
+                .map_err(|e| format!("send relayed data to {}: {e}", t.destination))?;
+            self.stats.relayed_data_sent += 1;
+        } else {
+            self.log(&format!("> {remote} data {text:?}"));
+            self.socket
+                .send_to(text.as_bytes(), remote)
+                .map_err(|e| format!("send data to {remote}: {e}"))?;
+        }
         self.sent.push(text);
         Ok(())
     }
@@ -573,6 +675,11 @@ impl Peer {
         local: SocketAddr,
         remote: SocketAddr,
     ) -> (&'static str, Option<SocketAddr>) {
+        // Through the relay: our end is the relayed candidate (`selected_pair()` gives its
+        // address), whatever the peer's answers (which came through the relay) say.
+        if self.relayed() {
+            return (CandidateKind::Relayed.as_str(), None);
+        }
         let ours = |addr: SocketAddr| {
             self.agent
                 .local_candidates()
@@ -602,7 +709,7 @@ impl Peer {
     fn checks_answered(&self) -> u64 {
         self.requests_to
             .iter()
-            .filter(|(to, _)| !self.args.stun_servers.contains(to))
+            .filter(|(to, _)| !self.args.stun_servers.contains(to) && !self.is_turn_server(**to))
             .map(|(_, (_, answered))| answered)
             .sum()
     }
@@ -685,6 +792,24 @@ impl Peer {
             "tie_breaker": s.tie_breaker.map(|t| format!("{t:016x}")),
             "requests_to": requests_to,
             "requests_from": requests_from,
+            "turn": {
+                "server": self.args.turn_server.as_ref().map(|t| t.address.to_string()),
+                "relayed": self
+                    .agent
+                    .local_candidates()
+                    .iter()
+                    .filter(|c| c.kind == CandidateKind::Relayed)
+                    .map(|c| c.address.to_string())
+                    .collect::<Vec<_>>(),
+                "requests_sent": s.turn_requests_sent,
+                "indications_sent": s.turn_indications_sent,
+                "channel_data_sent": s.turn_channel_data_sent,
+                "success_received": s.turn_success_received,
+                "errors_received": s.turn_errors_received,
+                "other_received": s.turn_other_received,
+                "data_sent": s.relayed_data_sent,
+                "data_received": s.relayed_data_received,
+            },
             "stun": {
                 "gathering_sent": s.gathering_sent,
                 "requests_sent": s.requests_sent,
@@ -731,7 +856,7 @@ fn main() {
         eprintln!("ice_peer: an ICE lite agent is controlled (RFC 8445 §6.1.1)");
         std::process::exit(2);
     }
-    if args.lite && !args.stun_servers.is_empty() {
+    if args.lite && (!args.stun_servers.is_empty() || args.turn_server.is_some()) {
         eprintln!("ice_peer: an ICE lite agent has host candidates only (RFC 8445 §2.5)");
         std::process::exit(2);
     }
@@ -744,10 +869,12 @@ fn main() {
         config.consent_interval = interval;
     }
     config.stun_servers = args.stun_servers.clone();
+    config.turn_servers = args.turn_server.iter().cloned().collect();
     // The agent gathers from the servers of the host candidate's family only.
     let gathering = args
         .stun_servers
         .iter()
+        .chain(args.turn_server.as_ref().map(|t| &t.address))
         .any(|s| s.is_ipv4() == local.is_ipv4());
     let creds = Credentials::random(config.provider);
     let mut agent = Agent::new(config, creds.clone());

@@ -8,6 +8,7 @@
 //! ```text
 //!   host-a 10.0.1.2 ─ lan 10.0.1.1 [nat-a] wan 203.0.113.1 ─┐
 //!                                                           ├─ br0 203.0.113.10 [pub]: STUN :3478, :3479
+//!                                                           │  (case 4: TURN :3480)
 //!   host-b 10.0.2.2 ─ lan 10.0.2.1 [nat-b] wan 203.0.113.2 ─┘
 //! ```
 //! Every link is a veth pair; `pub` bridges the routers' wan links and holds the STUN servers.
@@ -27,12 +28,17 @@
 //! 2. the same with two coturn instances as the STUN servers;
 //! 3. symmetric NATs (`MASQUERADE --random-fully`: a new random port per destination): with no
 //!    relay there is no path, and both agents must end cleanly in `Failed` (every pair failed
-//!    after the peer's end-of-candidates), with no pair selected and the reason visible.
+//!    after the peer's end-of-candidates), with no pair selected and the reason visible;
+//! 4. the same symmetric NATs with coturn as a TURN server in pub (203.0.113.10:3480,
+//!    long-term credentials, relaying from 203.0.113.10): each agent also gets
+//!    `--turn-server`, allocates a relayed candidate and signals it; both must select a pair
+//!    with a relayed end (checked through the relay) and get the data both ways, through
+//!    `send_data` / `poll_relayed_data` on the side whose end is relayed.
 //!
 //! The mapping behaviour is checked, not assumed: each side's two STUN servers must have seen
 //! the same mapped address in cases 1 and 2 and different ones in case 3, and the routers'
 //! conntrack tables (`/proc/net/nf_conntrack`) show the port used toward each destination.
-//! About 30 s: case 3 waits for the agent's RFC timers (7 transmissions per check, ~24 s).
+//! About 35 s: case 3 waits for the agent's RFC timers (7 transmissions per check, ~24 s).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -62,6 +68,11 @@ const PLAIN_MASQUERADE: &str = "--plain-masquerade";
 const NS_PREFIX: &str = "rtc-nat-";
 const STUN_IP: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 10);
 const STUN_PORTS: [u16; 2] = [3478, 3479];
+/// Case 4's TURN server (coturn) in pub, on [`STUN_IP`], and its long-term credentials.
+const TURN_PORT: u16 = 3480;
+const TURN_USER: &str = "user";
+const TURN_PASS: &str = "pass";
+const TURN_REALM: &str = "interop.test";
 /// Each agent's own deadline (seconds); case 3 needs ~24 s for every pair to fail.
 const SIDE_TIMEOUT: &str = "30";
 /// The process deadline of a side, above [`SIDE_TIMEOUT`].
@@ -103,15 +114,18 @@ struct Case {
     peer: &'static str,
     mapping: Mapping,
     server: StunServer,
+    /// coturn as a TURN server in pub, given to both agents.
+    turn: bool,
 }
 
-const CASES: [Case; 3] = [
+const CASES: [Case; 4] = [
     Case {
         name: "endpoint-independent-mapping NATs (MASQUERADE) both sides, rtc-stun STUN server: \
                srflx ↔ srflx pair selected by both, data both ways",
         peer: "Linux netfilter NAT ×2 (+ rtc-stun stun_server)",
         mapping: Mapping::EndpointIndependent,
         server: StunServer::Ours,
+        turn: false,
     },
     Case {
         name: "endpoint-independent-mapping NATs (MASQUERADE) both sides, coturn STUN server: \
@@ -119,13 +133,24 @@ const CASES: [Case; 3] = [
         peer: "Linux netfilter NAT ×2 + coturn turnserver",
         mapping: Mapping::EndpointIndependent,
         server: StunServer::Coturn,
+        turn: false,
     },
     Case {
         name: "symmetric NATs (MASQUERADE --random-fully) both sides, no relay: no path, both \
-               agents fail cleanly (expected until TURN relay candidates exist)",
+               agents fail cleanly (case 4 adds a TURN relay)",
         peer: "Linux netfilter NAT ×2 (+ rtc-stun stun_server)",
         mapping: Mapping::Symmetric,
         server: StunServer::Ours,
+        turn: false,
+    },
+    Case {
+        name: "symmetric NATs (MASQUERADE --random-fully) both sides, coturn TURN relay (UDP, \
+               long-term credentials): relayed candidates gathered, a pair with a relayed end \
+               selected by both, data both ways through the relay",
+        peer: "Linux netfilter NAT ×2 + coturn turnserver (TURN) (+ rtc-stun stun_server)",
+        mapping: Mapping::Symmetric,
+        server: StunServer::Ours,
+        turn: true,
     },
 ];
 
@@ -351,6 +376,20 @@ impl Topology {
         ip(&pub_ns, "link add br0 type bridge")?;
         ip(&pub_ns, &format!("addr add {STUN_IP}/24 dev br0"))?;
         ip(&pub_ns, "link set dev br0 up")?;
+        // The rest of the internet: a default route to a gateway that does not exist (a
+        // permanent neighbour entry, so no ARP failure either) on a veth link whose other end
+        // (`void`) drops what arrives. Without it, a TURN relay's send to a peer's private
+        // host candidate fails at once with ENETUNREACH, after which coturn's relay forwards
+        // nothing more: the allocation is dead (README: "The TURN case").
+        ip(&pub_ns, "link add internet type veth peer name void")?;
+        ip(&pub_ns, "link set dev void up")?;
+        ip(&pub_ns, "addr add 198.51.100.1/30 dev internet")?;
+        ip(&pub_ns, "link set dev internet up")?;
+        ip(
+            &pub_ns,
+            "neigh add 198.51.100.2 lladdr 02:00:00:00:00:02 dev internet nud permanent",
+        )?;
+        ip(&pub_ns, "route add default via 198.51.100.2 dev internet")?;
         let (mut routers, mut hosts) = (Vec::new(), Vec::new());
         for side in &SIDES {
             let router = namespaces.add(&format!("nat-{}", side.name))?;
@@ -502,38 +541,96 @@ fn start_stun_servers(
     }
     // Probe each from pub with our STUN client until it answers.
     for (port, background) in STUN_PORTS.iter().zip(&mut servers) {
-        let addr = SocketAddr::from((STUN_IP, *port));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = background.exited() {
-                return Err(format!(
-                    "the STUN server on {addr} exited ({status}); its last output: {}",
-                    background.log_tail(10)
-                ));
-            }
-            let probe = util::run_with_timeout(
-                in_ns(&net.pub_ns, &binaries.stun_client).arg(addr.to_string()),
-                Duration::from_secs(3),
-            )?;
-            if probe.stdout.contains("mapped address:") {
-                break;
-            }
-            if Instant::now() >= deadline {
-                return Err(format!(
-                    "the STUN server on {addr} did not answer; its last output: {}",
-                    background.log_tail(10)
-                ));
-            }
-            thread::sleep(Duration::from_millis(200));
-        }
+        wait_answering(
+            net,
+            binaries,
+            background,
+            SocketAddr::from((STUN_IP, *port)),
+        )?;
     }
     println!("STUN servers answering on {STUN_IP}:{STUN_PORTS:?}");
     Ok(servers)
 }
 
+/// Probes the server on `addr` (a Binding request from pub, our STUN client) until it
+/// answers.
+fn wait_answering(
+    net: &Topology,
+    binaries: &Binaries,
+    background: &mut Background,
+    addr: SocketAddr,
+) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = background.exited() {
+            return Err(format!(
+                "the server on {addr} exited ({status}); its last output: {}",
+                background.log_tail(10)
+            ));
+        }
+        let probe = util::run_with_timeout(
+            in_ns(&net.pub_ns, &binaries.stun_client).arg(addr.to_string()),
+            Duration::from_secs(3),
+        )?;
+        if probe.stdout.contains("mapped address:") {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "the server on {addr} did not answer; its last output: {}",
+                background.log_tail(10)
+            ));
+        }
+        thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Case 4's TURN server: coturn on [`STUN_IP`]:[`TURN_PORT`], long-term credentials,
+/// relaying from [`STUN_IP`]. coturn 4.6 refuses loopback peers by default and denies no
+/// other range unless `--denied-peer-ip` says so; the peers here are the routers' public
+/// addresses and the relay itself (203.0.113.0/24, TEST-NET-3), allowed explicitly.
+fn start_turn_server(net: &Topology, binaries: &Binaries, dir: &Path) -> Result<Background> {
+    let addr = SocketAddr::from((STUN_IP, TURN_PORT));
+    let mut background = Background::spawn(
+        &format!("coturn TURN {addr}"),
+        in_ns(&net.pub_ns, "turnserver").args([
+            "-n".to_owned(),
+            format!("--listening-ip={STUN_IP}"),
+            format!("--relay-ip={STUN_IP}"),
+            format!("--listening-port={TURN_PORT}"),
+            format!("--alt-listening-port={}", TURN_PORT + 1000),
+            "--no-tls".to_owned(),
+            "--no-dtls".to_owned(),
+            "--no-tcp-relay".to_owned(),
+            "--no-cli".to_owned(),
+            "--fingerprint".to_owned(),
+            "--lt-cred-mech".to_owned(),
+            format!("--user={TURN_USER}:{TURN_PASS}"),
+            format!("--realm={TURN_REALM}"),
+            "--allowed-peer-ip=203.0.113.0-203.0.113.255".to_owned(),
+            "--min-port=49400".to_owned(),
+            "--max-port=49450".to_owned(),
+            format!("--userdb={}", dir.join("turndb-turn").display()),
+            format!("--pidfile={}", dir.join("turnserver-turn.pid").display()),
+            "--log-file=stdout".to_owned(),
+            "--simple-log".to_owned(),
+            "--verbose".to_owned(),
+        ]),
+        &dir.join("turn.log"),
+    )?;
+    wait_answering(net, binaries, &mut background, addr)?;
+    println!("TURN server (coturn) answering on {addr}");
+    Ok(background)
+}
+
 fn run_case(net: &Topology, binaries: &Binaries, dir: &Path, case: &Case) -> Result<String> {
     // Dropped (killed) before `net`.
     let _servers = start_stun_servers(net, binaries, dir, case.server)?;
+    let turn = if case.turn {
+        Some(start_turn_server(net, binaries, dir)?)
+    } else {
+        None
+    };
     let stun = STUN_PORTS
         .iter()
         .map(|p| SocketAddr::from((STUN_IP, *p)).to_string())
@@ -553,6 +650,16 @@ fn run_case(net: &Topology, binaries: &Binaries, dir: &Path, case: &Case) -> Res
                 .args(["--name", side.name, "--peer", peer])
                 .args(["--hold", HOLD, "--consent-interval", CONSENT_INTERVAL])
                 .args(["--timeout", SIDE_TIMEOUT, "--verbose"]);
+            if case.turn {
+                cmd.args([
+                    "--turn-server",
+                    &SocketAddr::from((STUN_IP, TURN_PORT)).to_string(),
+                    "--turn-user",
+                    TURN_USER,
+                    "--turn-pass",
+                    TURN_PASS,
+                ]);
+            }
             cmd
         })
         .collect();
@@ -571,9 +678,16 @@ fn run_case(net: &Topology, binaries: &Binaries, dir: &Path, case: &Case) -> Res
     print_side("b (host-b, controlled)", &b);
     let mappings = [net.mappings(0), net.mappings(1)];
     let (a, b) = (side_result("a", &a)?, side_result("b", &b)?);
-    match case.mapping {
-        Mapping::EndpointIndependent => judge_connected(&a, &b, &mappings),
-        Mapping::Symmetric => judge_no_path(&a, &b, &mappings),
+    if let Some(turn) = &turn {
+        println!("  --- coturn TURN log (last lines):");
+        for line in turn.log_tail(40).lines() {
+            println!("  | {line}");
+        }
+    }
+    match (case.mapping, case.turn) {
+        (_, true) => judge_relayed(&a, &b, &mappings),
+        (Mapping::EndpointIndependent, false) => judge_connected(&a, &b, &mappings),
+        (Mapping::Symmetric, false) => judge_no_path(&a, &b, &mappings),
     }
 }
 
@@ -904,6 +1018,126 @@ fn judge_no_path(a: &Value, b: &Value, mappings: &[Vec<(SocketAddr, u16)>; 2]) -
     ))
 }
 
+/// Case 4: symmetric NATs and a TURN relay: both connected over a pair with a relayed end,
+/// the same pair seen from both sides, data both ways.
+fn judge_relayed(a: &Value, b: &Value, mappings: &[Vec<(SocketAddr, u16)>; 2]) -> Result<String> {
+    let mut problems = Vec::new();
+    let sides = [("a", a), ("b", b)];
+    for (who, r) in sides {
+        if r.get("ok") != Some(&Value::Bool(true)) {
+            problems.push(format!(
+                "{who}: outcome {}, errors {}",
+                text(r, "/outcome"),
+                r.get("errors").unwrap_or(&Value::Null)
+            ));
+        }
+        let mapped = gathered(who, r, &mut problems);
+        if mapped.len() == STUN_PORTS.len() && mapped.windows(2).all(|w| w[0] == w[1]) {
+            problems.push(format!(
+                "{who}: both STUN servers saw {}: the NAT is not symmetric",
+                mapped[0]
+            ));
+        }
+        let relayed: Vec<&str> = r
+            .pointer("/turn/relayed")
+            .and_then(Value::as_array)
+            .map(|v| v.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if relayed.is_empty()
+            || relayed
+                .iter()
+                .any(|r| r.parse::<SocketAddr>().map(|a| a.ip()) != Ok(IpAddr::V4(STUN_IP)))
+        {
+            problems.push(format!(
+                "{who}: relayed candidates {relayed:?}, expected one on {STUN_IP}; TURN errors \
+                 {}",
+                r.pointer("/turn/errors_received").unwrap_or(&Value::Null)
+            ));
+        }
+    }
+    let (sa, sb) = (
+        a.get("selected").unwrap_or(&Value::Null),
+        b.get("selected").unwrap_or(&Value::Null),
+    );
+    if sa.is_null() || sb.is_null() {
+        problems.push("a side selected no pair".to_owned());
+        return Err(with_mappings(problems, mappings));
+    }
+    for (who, s) in [("a", sa), ("b", sb)] {
+        if text(s, "/local_kind") != "relay" && text(s, "/remote_kind") != "relay" {
+            problems.push(format!(
+                "{who}: selected {} ({}) → {} ({}): neither end is relayed",
+                text(s, "/local"),
+                text(s, "/local_kind"),
+                text(s, "/remote"),
+                text(s, "/remote_kind")
+            ));
+        }
+    }
+    // The same pair from both sides: a relayed end is the address the other side selected
+    // as its remote (a non-relayed end is seen through the NAT, as the peer learned it).
+    for ((who, s), (other, o)) in [(("a", sa), ("b", sb)), (("b", sb), ("a", sa))] {
+        if text(s, "/local_kind") == "relay" && addr(s, "/local") != addr(o, "/remote") {
+            problems.push(format!(
+                "not the same pair: {who}'s relayed end {} is not {other}'s remote {}",
+                text(s, "/local"),
+                text(o, "/remote")
+            ));
+        }
+    }
+    for (who, r) in sides {
+        let relayed_end = text(&r["selected"], "/local_kind") == "relay";
+        let through = number(r, "/turn/data_sent") > 0 && number(r, "/turn/data_received") > 0;
+        if relayed_end != through {
+            problems.push(format!(
+                "{who}: local end {}, but data through the relay: {} sent, {} received",
+                text(&r["selected"], "/local_kind"),
+                number(r, "/turn/data_sent"),
+                number(r, "/turn/data_received")
+            ));
+        }
+    }
+    if text(a, "/role") != "controlling" || text(b, "/role") != "controlled" {
+        problems.push(format!(
+            "roles ended a {}, b {}",
+            text(a, "/role"),
+            text(b, "/role")
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(with_mappings(problems, mappings));
+    }
+    let describe_side = |who: &str, r: &Value| {
+        let s = &r["selected"];
+        format!(
+            "{who} selected {} ({}) → {} ({}), relayed candidate {}, connected in {} ms, data \
+             {} sent / {} received through the relay; TURN: {} requests, {} Send indications, \
+             {} ChannelData out, {} answers, errors {}",
+            text(s, "/local"),
+            text(s, "/local_kind"),
+            text(s, "/remote"),
+            text(s, "/remote_kind"),
+            r.pointer("/turn/relayed").unwrap_or(&Value::Null),
+            number(r, "/connected_ms"),
+            number(r, "/turn/data_sent"),
+            number(r, "/turn/data_received"),
+            number(r, "/turn/requests_sent"),
+            number(r, "/turn/indications_sent"),
+            number(r, "/turn/channel_data_sent"),
+            number(r, "/turn/success_received"),
+            r.pointer("/turn/errors_received").unwrap_or(&Value::Null),
+        )
+    };
+    Ok(format!(
+        "through symmetric NATs (each side's two STUN servers saw different mappings; {}; {}), \
+         a pair with a relayed end selected by both and `hello` and `bye` both ways. {}. {}",
+        describe_mappings("nat-a", &mappings[0]),
+        describe_mappings("nat-b", &mappings[1]),
+        describe_side("a", a),
+        describe_side("b", b),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -979,6 +1213,73 @@ ipv4     2 tcp      6 5 src=10.0.1.2 dst=203.0.113.10 sport=1 dport=2 src=203.0.
         assert!(judge_connected(&a, &failed, &none).is_err());
         // Nor may the no-path case pass on it.
         assert!(judge_no_path(&a, &b, &none).is_err());
+    }
+
+    #[test]
+    fn judges_a_relayed_pair() {
+        let r = |selected: &str, mapped: (u16, u16), relayed: &str, data: u64| -> Value {
+            serde_json::from_str(&format!(
+                "{{\"ok\":true,\"outcome\":\"connected\",\"role\":\"ROLE\",\
+                 \"selected\":{selected},\"gathering\":{{\"mapped\":{{\
+                 \"203.0.113.10:3478\":\"203.0.113.1:{}\",\
+                 \"203.0.113.10:3479\":\"203.0.113.1:{}\"}}}},\
+                 \"turn\":{{\"relayed\":[\"{relayed}\"],\"data_sent\":{data},\
+                 \"data_received\":{data}}}}}",
+                mapped.0, mapped.1
+            ))
+            .expect("json")
+        };
+        let role = |v: Value, role: &str| -> Value {
+            serde_json::from_str(&v.to_string().replace("ROLE", role)).expect("json")
+        };
+        let (relay_a, relay_b) = ("203.0.113.10:49401", "203.0.113.10:49402");
+        let a = role(
+            r(
+                "{\"local\":\"10.0.1.2:4000\",\"local_kind\":\"prflx\",\
+                 \"remote\":\"203.0.113.10:49402\",\"remote_kind\":\"relay\"}",
+                (1, 2),
+                relay_a,
+                0,
+            ),
+            "controlling",
+        );
+        let b = role(
+            r(
+                "{\"local\":\"203.0.113.10:49402\",\"local_kind\":\"relay\",\
+                 \"remote\":\"203.0.113.1:7\",\"remote_kind\":\"prflx\"}",
+                (3, 4),
+                relay_b,
+                2,
+            ),
+            "controlled",
+        );
+        let none = [Vec::new(), Vec::new()];
+        let detail = judge_relayed(&a, &b, &none).expect("passes");
+        assert!(detail.contains("relayed end"), "{detail}");
+        // The relayed side's data did not go through the relay: fails.
+        let direct: Value =
+            serde_json::from_str(&b.to_string().replace("\"data_sent\":2", "\"data_sent\":0"))
+                .expect("json");
+        assert!(judge_relayed(&a, &direct, &none).is_err());
+        // Neither end relayed: fails.
+        let srflx: Value = serde_json::from_str(
+            &a.to_string()
+                .replace("\"remote_kind\":\"relay\"", "\"remote_kind\":\"srflx\""),
+        )
+        .expect("json");
+        assert!(judge_relayed(&srflx, &b, &none).is_err());
+        // Not symmetric (both STUN servers saw the same mapping): fails.
+        let same = role(
+            r(
+                "{\"local\":\"10.0.1.2:4000\",\"local_kind\":\"prflx\",\
+                 \"remote\":\"203.0.113.10:49402\",\"remote_kind\":\"relay\"}",
+                (1, 1),
+                relay_a,
+                0,
+            ),
+            "controlling",
+        );
+        assert!(judge_relayed(&same, &b, &none).is_err());
     }
 
     #[test]
