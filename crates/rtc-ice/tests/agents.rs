@@ -389,3 +389,27 @@ fn frozen_pairs_of_one_foundation_thaw_and_connect() {
     );
     assert_eq!((a_sel.0, a_sel.1), (b_sel.1, b_sel.0));
 }
+
+#[test]
+fn connects_over_ipv6_and_keeps_families_apart() {
+    let mut net = Net::new(true, false);
+    net.setup(
+        &["[2001:db8::1]:5000", "10.0.0.1:5001"],
+        &["[2001:db8::2]:6000"],
+        true,
+    );
+    assert!(
+        net.run_until(Duration::from_secs(10), Net::connected),
+        "{:?} {:?}",
+        net.a,
+        net.b
+    );
+    assert_eq!(
+        net.a.selected_pair(),
+        Some((addr("[2001:db8::1]:5000"), addr("[2001:db8::2]:6000")))
+    );
+    assert_eq!(
+        net.b.selected_pair(),
+        Some((addr("[2001:db8::2]:6000"), addr("[2001:db8::1]:5000")))
+    );
+}
