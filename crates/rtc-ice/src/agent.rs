@@ -144,6 +144,9 @@ pub enum Event {
     LocalCandidate(Candidate),
     /// Every gathering transaction has finished: signal end-of-candidates.
     GatheringComplete,
+    /// The peer signalled a candidate with an mDNS host name (`….local`): resolve it (the
+    /// driver does the multicast DNS) and call [`Agent::resolved`] with the address.
+    ResolveHostname(String),
     /// A role conflict (RFC 8445 §7.3.1.1) changed our role.
     RoleChanged {
         /// Whether we are now controlling.
@@ -223,6 +226,8 @@ pub struct Agent {
     relays: Vec<Relay>,
     /// Application data that came through a relay: (peer, bytes).
     relayed_data: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// The peer's candidates waiting for their host name to be resolved.
+    unresolved: Vec<(String, rtc_sdp::attributes::Candidate<'static>)>,
 }
 
 struct Relay {
@@ -297,6 +302,7 @@ impl Agent {
             gathering_started: false,
             relays: Vec::new(),
             relayed_data: VecDeque::new(),
+            unresolved: Vec::new(),
             config,
         }
     }
@@ -634,6 +640,51 @@ impl Agent {
             }
         }
         self.start(now);
+    }
+
+    /// A candidate of the peer's as signalled (`candidate:…`, RFC 8839 §5.1). One with an
+    /// mDNS `.local` name waits for [`Agent::resolved`] ([`Event::ResolveHostname`]).
+    pub fn add_remote_candidate_sdp(
+        &mut self,
+        now: Instant,
+        line: &str,
+    ) -> Result<(), crate::CandidateError> {
+        let line = line.strip_prefix("a=").unwrap_or(line);
+        let parsed = rtc_sdp::attributes::Candidate::parse_init(line)
+            .map_err(|_| crate::CandidateError::Malformed)?;
+        match Candidate::from_sdp(&parsed) {
+            Ok(c) => {
+                self.add_remote_candidate(now, c);
+                Ok(())
+            }
+            Err(crate::CandidateError::Hostname(name))
+                if name.ends_with(".local") && parsed.is_udp() =>
+            {
+                if self.unresolved.len() < 64 {
+                    self.unresolved.push((name.clone(), parsed.into_owned()));
+                    self.events.push_back(Event::ResolveHostname(name));
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The driver resolved `name` (from [`Event::ResolveHostname`]) to `ip`: the candidates
+    /// waiting for it are added.
+    pub fn resolved(&mut self, now: Instant, name: &str, ip: std::net::IpAddr) {
+        let waiting: Vec<_> = self
+            .unresolved
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+            .collect();
+        self.unresolved.retain(|(n, _)| n != name);
+        for c in waiting {
+            if let Ok(c) = Candidate::from_sdp_resolved(&c, ip) {
+                self.add_remote_candidate(now, c);
+            }
+        }
     }
 
     /// The peer signalled end-of-candidates (RFC 8838 §4): failure may now be declared.

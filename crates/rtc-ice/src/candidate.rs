@@ -226,6 +226,9 @@ pub enum CandidateError {
     /// Port 0.
     #[error("port 0")]
     InvalidPort,
+    /// Not a candidate line (rtc-sdp refused it).
+    #[error("malformed candidate")]
+    Malformed,
 }
 
 /// RFC 8445 §5.1.1.3: candidates of the same kind, from the same base IP and the same server,

@@ -413,3 +413,39 @@ fn connects_over_ipv6_and_keeps_families_apart() {
         Some((addr("[2001:db8::2]:6000"), addr("[2001:db8::1]:5000")))
     );
 }
+
+#[test]
+fn mdns_candidates_wait_for_the_driver_to_resolve_them() {
+    // What Chromium signals: host candidates behind mDNS names.
+    let mut net = Net::new(true, false);
+    net.setup(&["10.0.0.1:5000"], &["10.0.0.2:6000"], false);
+    let now = net.now;
+    let name = "3f1c2a9e-5b7d-4e0a-9c1b-2d3e4f5a6b7c.local";
+    net.a
+        .add_remote_candidate_sdp(
+            now,
+            &format!("candidate:1 1 udp 2122260223 {name} 6000 typ host generation 0"),
+        )
+        .unwrap();
+    assert!(
+        net.a
+            .add_remote_candidate_sdp(now, "candidate:bogus")
+            .is_err()
+    );
+    let mut asked = None;
+    while let Some(e) = net.a.poll_event() {
+        if let Event::ResolveHostname(n) = e {
+            asked = Some(n);
+        }
+    }
+    assert_eq!(asked.as_deref(), Some(name));
+    net.a.resolved(now, name, "10.0.0.2".parse().unwrap());
+    for c in net.a.local_candidates().to_vec() {
+        net.b.add_remote_candidate(now, c);
+    }
+    assert!(net.run_until(Duration::from_secs(10), Net::connected));
+    assert_eq!(
+        net.a.selected_pair(),
+        Some((addr("10.0.0.1:5000"), addr("10.0.0.2:6000")))
+    );
+}
