@@ -65,6 +65,10 @@ pub struct Config {
     /// TURN servers (UDP) to allocate relayed candidates on (RFC 8445 §5.1.1.2, RFC 8656): an
     /// allocation from every host candidate's base on each server of its address family.
     pub turn_servers: Vec<TurnServer>,
+    /// Hide host addresses behind random mDNS names (`<uuid>.local`) in the candidates we
+    /// signal ([`Event::RegisterHostname`] tells the driver what its mDNS responder must
+    /// answer), as browsers do.
+    pub mdns_hostnames: bool,
     /// ICE lite (RFC 8445 §2.5): only host candidates, no checks of our own, always
     /// controlled; a pair is selected when the full peer nominates it. For servers with a
     /// public address.
@@ -89,6 +93,7 @@ impl Config {
             consent_timeout: Duration::from_secs(30),
             stun_servers: Vec::new(),
             lite: false,
+            mdns_hostnames: false,
             turn_servers: Vec::new(),
             provider: rtc_crypto::default_provider(),
         }
@@ -144,6 +149,14 @@ pub enum Event {
     LocalCandidate(Candidate),
     /// Every gathering transaction has finished: signal end-of-candidates.
     GatheringComplete,
+    /// A host candidate got an mDNS name ([`Config::mdns_hostnames`]): the driver's mDNS
+    /// responder must answer for `name` with `address`.
+    RegisterHostname {
+        /// The `….local` name.
+        name: String,
+        /// The address it stands for.
+        address: std::net::IpAddr,
+    },
     /// The peer signalled a candidate with an mDNS host name (`….local`): resolve it (the
     /// driver does the multicast DNS) and call [`Agent::resolved`] with the address.
     ResolveHostname(String),
@@ -374,6 +387,37 @@ impl Agent {
             return;
         }
         let (kind, base, component) = (candidate.kind, candidate.base, candidate.component);
+        let mut candidate = candidate;
+        if kind == CandidateKind::Host && self.config.mdns_hostnames && candidate.hostname.is_none()
+        {
+            // One name per address (RFC-style UUID v4 from the provider's random).
+            let existing = self
+                .local_candidates
+                .iter()
+                .find(|c| c.address.ip() == base.ip())
+                .and_then(|c| c.hostname.clone());
+            let name = existing.unwrap_or_else(|| {
+                let mut b = [0u8; 16];
+                let _ = (self.config.provider.fill_random)(&mut b);
+                b[6] = (b[6] & 0x0f) | 0x40;
+                b[8] = (b[8] & 0x3f) | 0x80;
+                let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                let name = format!(
+                    "{}-{}-{}-{}-{}.local",
+                    &h[..8],
+                    &h[8..12],
+                    &h[12..16],
+                    &h[16..20],
+                    &h[20..]
+                );
+                self.events.push_back(Event::RegisterHostname {
+                    name: name.clone(),
+                    address: base.ip(),
+                });
+                name
+            });
+            candidate.hostname = Some(name);
+        }
         self.local_candidates.push(candidate);
         let l = self.local_candidates.len() - 1;
         for r in 0..self.remote_candidates.len() {
@@ -517,6 +561,7 @@ impl Agent {
                             Some(server.ip()),
                         ),
                         component,
+                        hostname: None,
                     };
                     self.events.push_back(Event::LocalCandidate(c.clone()));
                     self.add_local_candidate(now, c);

@@ -72,6 +72,10 @@ pub struct Candidate {
     pub foundation: String,
     /// The component (1: RTP or everything with rtcp-mux and BUNDLE).
     pub component: u16,
+    /// An mDNS name (`….local`) signalled instead of the address, to keep a host address
+    /// private (draft-ietf-mmusic-mdns-ice-candidates); the driver's mDNS responder answers
+    /// for it.
+    pub hostname: Option<String>,
 }
 
 impl Candidate {
@@ -86,6 +90,7 @@ impl Candidate {
             priority: candidate_priority(CandidateKind::Host, local_preference, component),
             foundation: foundation(CandidateKind::Host, address.ip(), None),
             component,
+            hostname: None,
         }
     }
 
@@ -109,6 +114,7 @@ impl Candidate {
             ),
             foundation: foundation(CandidateKind::ServerReflexive, base.ip(), Some(server.ip())),
             component,
+            hostname: None,
         }
     }
 
@@ -127,6 +133,7 @@ impl Candidate {
             priority,
             foundation: foundation(CandidateKind::PeerReflexive, address.ip(), None),
             component,
+            hostname: None,
         }
     }
 
@@ -143,7 +150,9 @@ impl Candidate {
             self.component,
             "udp",
             self.priority,
-            self.address.ip().to_string(),
+            self.hostname
+                .clone()
+                .unwrap_or_else(|| self.address.ip().to_string()),
             self.address.port(),
             kind,
         );
@@ -206,6 +215,7 @@ impl Candidate {
             priority: c.priority,
             foundation: c.foundation.to_string(),
             component: c.component,
+            hostname: None,
         })
     }
 }

@@ -449,3 +449,37 @@ fn mdns_candidates_wait_for_the_driver_to_resolve_them() {
         Some((addr("10.0.0.1:5000"), addr("10.0.0.2:6000")))
     );
 }
+
+#[test]
+fn our_host_addresses_can_hide_behind_mdns_names() {
+    let provider = rtc_crypto::default_provider();
+    let mut net = Net::new(true, false);
+    let mut config = Config::new(true);
+    config.mdns_hostnames = true;
+    net.a = Agent::new(config, Credentials::random(provider));
+    net.setup(&["10.0.0.1:5000"], &["10.0.0.2:6000"], false);
+    let now = net.now;
+    // A's responder learns the name; B sees only the name and asks its driver.
+    let mut registered = std::collections::HashMap::new();
+    while let Some(e) = net.a.poll_event() {
+        if let Event::RegisterHostname { name, address } = e {
+            registered.insert(name, address);
+        }
+    }
+    assert_eq!(registered.len(), 1);
+    let line = net.a.local_candidates()[0].to_sdp().to_init_string();
+    assert!(
+        line.contains(".local") && !line.contains("10.0.0.1"),
+        "{line}"
+    );
+    net.b.add_remote_candidate_sdp(now, &line).unwrap();
+    while let Some(e) = net.b.poll_event() {
+        if let Event::ResolveHostname(name) = e {
+            net.b.resolved(now, &name, registered[&name]);
+        }
+    }
+    for c in net.b.local_candidates().to_vec() {
+        net.a.add_remote_candidate(now, c);
+    }
+    assert!(net.run_until(Duration::from_secs(10), Net::connected));
+}
