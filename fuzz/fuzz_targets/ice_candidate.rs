@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let reparsed = SdpCandidate::parse_init(&written).expect("our own candidate line parses");
     let again = Candidate::from_sdp(&reparsed).expect("and converts");
     assert_eq!(again.address, candidate.address);
+    assert_eq!(again.transport, candidate.transport);
     assert_eq!(again.priority, candidate.priority);
     assert_eq!(again.kind, candidate.kind);
     assert_eq!(again.foundation, candidate.foundation);

@@ -477,7 +477,7 @@ impl Peer {
             self.log(&format!("event {e:?}"));
             self.events.push(format!("{e:?}"));
             match e {
-                Event::SelectedPair { local, remote } => {
+                Event::SelectedPair { local, remote, .. } => {
                     if let Some(old) = self.selected
                         && old != (local, remote)
                     {

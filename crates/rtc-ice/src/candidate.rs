@@ -1,7 +1,71 @@
-//! Candidates (RFC 8445 §5.1): kinds, priorities, foundations, and their `a=candidate` form
-//! (RFC 8839 §5.1) through rtc-sdp.
+//! Candidates (RFC 8445 §5.1): kinds, transports (UDP, and TCP per RFC 6544), priorities,
+//! foundations, and their `a=candidate` form (RFC 8839 §5.1, RFC 6544 §4.5) through rtc-sdp.
 
 use std::net::{IpAddr, SocketAddr};
+
+pub use rtc_sdp::attributes::TcpType;
+
+/// The port an active TCP candidate is signalled with (RFC 6544 §4.5: "the port(s) MUST be set
+/// to 9 (i.e., Discard)"); its connections go out from ephemeral ports.
+pub const TCP_ACTIVE_PORT: u16 = 9;
+
+/// How a candidate carries packets: UDP datagrams, or RFC 4571 frames on TCP connections
+/// (RFC 6544) with the candidate's connection type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// UDP.
+    Udp,
+    /// TCP: `active` opens connections, `passive` accepts them, `so` does simultaneous open
+    /// (RFC 6544 §3).
+    Tcp(TcpType),
+}
+
+impl Transport {
+    /// Whether this is TCP.
+    pub const fn is_tcp(self) -> bool {
+        matches!(self, Self::Tcp(_))
+    }
+
+    /// The TCP connection type, for TCP.
+    pub const fn tcp_type(self) -> Option<TcpType> {
+        match self {
+            Self::Udp => None,
+            Self::Tcp(t) => Some(t),
+        }
+    }
+
+    /// The transport token in `a=candidate` (`udp`, `tcp`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Udp => "udp",
+            Self::Tcp(_) => "tcp",
+        }
+    }
+
+    /// Whether a local candidate on `self` may be paired with a remote one on `remote`:
+    /// UDP with UDP; TCP active with passive, passive with active, so with so (RFC 6544 §6.2).
+    pub const fn pairs_with(self, remote: Self) -> bool {
+        matches!(
+            (self, remote),
+            (Self::Udp, Self::Udp)
+                | (Self::Tcp(TcpType::Active), Self::Tcp(TcpType::Passive))
+                | (Self::Tcp(TcpType::Passive), Self::Tcp(TcpType::Active))
+                | (Self::Tcp(TcpType::So), Self::Tcp(TcpType::So))
+        )
+    }
+
+    /// The transport of a peer's address learned from a check on a local candidate on `self`
+    /// (RFC 6544 §7.2: a connection accepted on a passive candidate comes from the peer's
+    /// active one).
+    pub(crate) const fn counterpart(self) -> Self {
+        match self {
+            Self::Udp => Self::Udp,
+            Self::Tcp(TcpType::Active) => Self::Tcp(TcpType::Passive),
+            Self::Tcp(TcpType::Passive) => Self::Tcp(TcpType::Active),
+            Self::Tcp(TcpType::So) => Self::Tcp(TcpType::So),
+        }
+    }
+}
 
 /// The kind of a candidate (RFC 8445 §5.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,6 +92,29 @@ impl CandidateKind {
         }
     }
 
+    /// The type preference of a TCP candidate of this kind. RFC 6544 §4.2 lets the preferred
+    /// transport's types rank higher: for RTP "it is RECOMMENDED that UDP candidates are
+    /// preferred over TCP candidates", and relayed candidates stay below every other type.
+    /// So every TCP type but relayed sits below every UDP type but relayed: host 90,
+    /// peer-reflexive 80 (libwebrtc's values), server-reflexive 70, relayed 0.
+    pub const fn tcp_type_preference(self) -> u32 {
+        match self {
+            Self::Host => 90,
+            Self::PeerReflexive => 80,
+            Self::ServerReflexive => 70,
+            Self::Relayed => 0,
+        }
+    }
+
+    /// The type preference on `transport`: [`CandidateKind::type_preference`] for UDP,
+    /// [`CandidateKind::tcp_type_preference`] for TCP.
+    pub const fn type_preference_on(self, transport: Transport) -> u32 {
+        match transport {
+            Transport::Udp => self.type_preference(),
+            Transport::Tcp(_) => self.tcp_type_preference(),
+        }
+    }
+
     /// The name in `a=candidate` (`host`, `srflx`, `prflx`, `relay`).
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +133,48 @@ pub const fn candidate_priority(kind: CandidateKind, local_preference: u16, comp
     (kind.type_preference() << 24) + ((local_preference as u32) << 8) + (256 - component as u32)
 }
 
+/// RFC 6544 §4.2's local preference of a TCP candidate: `2^13 * direction-pref + other-pref`,
+/// direction-pref 6 for active, 4 for passive, 2 for so on host and relayed candidates, and 6
+/// for so, 4 for active, 2 for passive on server-reflexive (and NAT-assisted) ones;
+/// `other_preference` (at most 8191, larger values are clamped) ranks the host's addresses
+/// (8191 for the only one).
+pub const fn tcp_local_preference(
+    kind: CandidateKind,
+    tcp_type: TcpType,
+    other_preference: u16,
+) -> u16 {
+    let direction: u16 = match (kind, tcp_type) {
+        (CandidateKind::ServerReflexive, TcpType::So) => 6,
+        (CandidateKind::ServerReflexive, TcpType::Active) => 4,
+        (CandidateKind::ServerReflexive, TcpType::Passive) => 2,
+        (_, TcpType::Active) => 6,
+        (_, TcpType::Passive) => 4,
+        (_, TcpType::So) => 2,
+    };
+    let other = if other_preference > 8191 {
+        8191
+    } else {
+        other_preference
+    };
+    (direction << 13) + other
+}
+
+/// The priority of a TCP candidate: RFC 8445 §5.1.2.1's formula with the TCP type preference
+/// ([`CandidateKind::tcp_type_preference`]) and RFC 6544 §4.2's local preference
+/// ([`tcp_local_preference`]).
+pub const fn tcp_candidate_priority(
+    kind: CandidateKind,
+    tcp_type: TcpType,
+    other_preference: u16,
+    component: u16,
+) -> u32 {
+    let component = if component == 0 { 1 } else { component };
+    let component = if component > 256 { 256 } else { component };
+    (kind.tcp_type_preference() << 24)
+        + ((tcp_local_preference(kind, tcp_type, other_preference) as u32) << 8)
+        + (256 - component as u32)
+}
+
 /// RFC 8445 §6.1.2.3: `2^32 * min(G, D) + 2 * max(G, D) + (G > D ? 1 : 0)`, with G the
 /// controlling agent's candidate priority and D the controlled agent's.
 pub const fn pair_priority(controlling: u32, controlled: u32) -> u64 {
@@ -59,10 +188,14 @@ pub const fn pair_priority(controlling: u32, controlled: u32) -> u64 {
 pub struct Candidate {
     /// Its kind.
     pub kind: CandidateKind,
-    /// The transport address.
+    /// UDP, or TCP with its connection type (RFC 6544).
+    pub transport: Transport,
+    /// The transport address. An active TCP candidate's port is 9 ([`TCP_ACTIVE_PORT`],
+    /// RFC 6544 §4.5): its connections go out from ephemeral ports.
     pub address: SocketAddr,
-    /// The base (RFC 8445 §5.1.1.1): the local address checks are sent from. For the peer's
-    /// candidates, the address itself.
+    /// The base (RFC 8445 §5.1.1.1): the local address checks are sent from (for TCP, what
+    /// identifies the connections: see [`crate::Transmit`]). For the peer's candidates, the
+    /// address itself.
     pub base: SocketAddr,
     /// The related address (`raddr`/`rport`) of reflexive and relayed candidates.
     pub related: Option<SocketAddr>,
@@ -79,22 +212,57 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// A host candidate on `address`; `local_preference` ranks the host's interfaces (65535 for
-    /// the only or preferred one, RFC 8445 §5.1.2.1).
+    /// A UDP host candidate on `address`; `local_preference` ranks the host's interfaces
+    /// (65535 for the only or preferred one, RFC 8445 §5.1.2.1).
     pub fn host(address: SocketAddr, local_preference: u16, component: u16) -> Self {
         Self {
             kind: CandidateKind::Host,
+            transport: Transport::Udp,
             address,
             base: address,
             related: None,
             priority: candidate_priority(CandidateKind::Host, local_preference, component),
-            foundation: foundation(CandidateKind::Host, address.ip(), None),
+            foundation: foundation(CandidateKind::Host, Transport::Udp, address.ip(), None),
             component,
             hostname: None,
         }
     }
 
-    /// A server-reflexive candidate: `mapped` as the STUN server `server` saw `base`.
+    /// A TCP host candidate (RFC 6544 §5.1). `passive` (and `so`): `address` is the listening
+    /// socket's, where the driver accepts connections. `active`: only `address`'s IP counts,
+    /// the candidate gets port 9 (RFC 6544 §4.5) and the driver opens its connections from
+    /// that IP and an ephemeral port when the agent sends on them. `other_preference` (at
+    /// most 8191) ranks the host's addresses (RFC 6544 §4.2: 8191 for the only one).
+    pub fn tcp_host(
+        address: SocketAddr,
+        tcp_type: TcpType,
+        other_preference: u16,
+        component: u16,
+    ) -> Self {
+        let address = match tcp_type {
+            TcpType::Active => SocketAddr::new(address.ip(), TCP_ACTIVE_PORT),
+            TcpType::Passive | TcpType::So => address,
+        };
+        let transport = Transport::Tcp(tcp_type);
+        Self {
+            kind: CandidateKind::Host,
+            transport,
+            address,
+            base: address,
+            related: None,
+            priority: tcp_candidate_priority(
+                CandidateKind::Host,
+                tcp_type,
+                other_preference,
+                component,
+            ),
+            foundation: foundation(CandidateKind::Host, transport, address.ip(), None),
+            component,
+            hostname: None,
+        }
+    }
+
+    /// A server-reflexive UDP candidate: `mapped` as the STUN server `server` saw `base`.
     pub fn server_reflexive(
         mapped: SocketAddr,
         base: SocketAddr,
@@ -104,6 +272,7 @@ impl Candidate {
     ) -> Self {
         Self {
             kind: CandidateKind::ServerReflexive,
+            transport: Transport::Udp,
             address: mapped,
             base,
             related: Some(base),
@@ -112,32 +281,41 @@ impl Candidate {
                 local_preference,
                 component,
             ),
-            foundation: foundation(CandidateKind::ServerReflexive, base.ip(), Some(server.ip())),
+            foundation: foundation(
+                CandidateKind::ServerReflexive,
+                Transport::Udp,
+                base.ip(),
+                Some(server.ip()),
+            ),
             component,
             hostname: None,
         }
     }
 
-    /// A peer-reflexive candidate at `address` with the priority its check carried.
+    /// A peer-reflexive candidate at `address` on `transport` with the priority its check
+    /// carried (RFC 8445 §7.2.5.3.1, §7.3.1.3).
     pub fn peer_reflexive(
         address: SocketAddr,
         base: SocketAddr,
         priority: u32,
         component: u16,
+        transport: Transport,
     ) -> Self {
         Self {
             kind: CandidateKind::PeerReflexive,
+            transport,
             address,
             base,
             related: None,
             priority,
-            foundation: foundation(CandidateKind::PeerReflexive, address.ip(), None),
+            foundation: foundation(CandidateKind::PeerReflexive, transport, base.ip(), None),
             component,
             hostname: None,
         }
     }
 
-    /// The `a=candidate` form (RFC 8839 §5.1), UDP.
+    /// The `a=candidate` form (RFC 8839 §5.1; for TCP, RFC 6544 §4.5: transport `tcp` and
+    /// `tcptype` after the related address).
     pub fn to_sdp(&self) -> rtc_sdp::attributes::Candidate<'static> {
         let kind = match self.kind {
             CandidateKind::Host => rtc_sdp::attributes::CandidateType::Host,
@@ -148,7 +326,7 @@ impl Candidate {
         let mut c = rtc_sdp::attributes::Candidate::new(
             self.foundation.clone(),
             self.component,
-            "udp",
+            self.transport.as_str(),
             self.priority,
             self.hostname
                 .clone()
@@ -162,12 +340,16 @@ impl Candidate {
             c.extensions
                 .push(("rport".into(), related.port().to_string().into()));
         }
+        if let Some(tcp_type) = self.transport.tcp_type() {
+            c.extensions
+                .push(("tcptype".into(), tcp_type.as_str().into()));
+        }
         c
     }
 
-    /// The peer's candidate from its `a=candidate` form. TCP candidates and host names are
-    /// refused with a typed error (the agent's driver resolves mDNS names and calls
-    /// [`Candidate::from_sdp_resolved`]).
+    /// The peer's candidate from its `a=candidate` form: UDP, or TCP with a `tcptype` (RFC
+    /// 6544 §4.5). Other transports and host names are refused with a typed error (the
+    /// agent's driver resolves mDNS names and calls [`Candidate::from_sdp_resolved`]).
     pub fn from_sdp(c: &rtc_sdp::attributes::Candidate<'_>) -> Result<Self, CandidateError> {
         let ip: IpAddr = c
             .address
@@ -182,11 +364,16 @@ impl Candidate {
         c: &rtc_sdp::attributes::Candidate<'_>,
         ip: IpAddr,
     ) -> Result<Self, CandidateError> {
-        if !c.is_udp() {
+        let transport = if c.is_udp() {
+            Transport::Udp
+        } else if c.is_tcp() {
+            // RFC 6544 §4.5: `tcp-type-ext` is not optional.
+            Transport::Tcp(c.tcptype().ok_or(CandidateError::MissingTcpType)?)
+        } else {
             return Err(CandidateError::UnsupportedTransport(
                 c.transport.to_string(),
             ));
-        }
+        };
         let kind = match c.kind {
             rtc_sdp::attributes::CandidateType::Host => CandidateKind::Host,
             rtc_sdp::attributes::CandidateType::ServerReflexive => CandidateKind::ServerReflexive,
@@ -196,7 +383,9 @@ impl Candidate {
                 return Err(CandidateError::UnknownType(other.to_string()));
             }
         };
-        if c.port == 0 {
+        // An active TCP candidate's port is meaningless (RFC 6544 §3: "ignored by the peer");
+        // some agents write 0 instead of 9.
+        if c.port == 0 && transport != Transport::Tcp(TcpType::Active) {
             return Err(CandidateError::InvalidPort);
         }
         let address = SocketAddr::new(ip, c.port);
@@ -209,6 +398,7 @@ impl Candidate {
         };
         Ok(Self {
             kind,
+            transport,
             address,
             base: address,
             related,
@@ -224,9 +414,12 @@ impl Candidate {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CandidateError {
-    /// Not UDP (ICE-TCP, RFC 6544, is not implemented yet).
+    /// Neither UDP nor TCP (`tls`, `ssltcp`, ...).
     #[error("transport {0} not supported")]
     UnsupportedTransport(String),
+    /// A TCP candidate without `tcptype` (RFC 6544 §4.5 requires it).
+    #[error("TCP candidate without tcptype")]
+    MissingTcpType,
     /// A host name (mDNS `.local`): to be resolved by the driver.
     #[error("host name {0} must be resolved first")]
     Hostname(String),
@@ -242,8 +435,15 @@ pub enum CandidateError {
 }
 
 /// RFC 8445 §5.1.1.3: candidates of the same kind, from the same base IP and the same server,
-/// share a foundation. A short stable hash of those (FNV-1a), in decimal.
-pub(crate) fn foundation(kind: CandidateKind, base: IpAddr, server: Option<IpAddr>) -> String {
+/// over the same transport protocol, share a foundation. A short stable hash of those
+/// (FNV-1a), in decimal. (UDP leaves the transport out of the hash, so UDP foundations are
+/// what they were before TCP candidates existed.)
+pub(crate) fn foundation(
+    kind: CandidateKind,
+    transport: Transport,
+    base: IpAddr,
+    server: Option<IpAddr>,
+) -> String {
     let mut h: u32 = 0x811c_9dc5;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes {
@@ -252,6 +452,9 @@ pub(crate) fn foundation(kind: CandidateKind, base: IpAddr, server: Option<IpAdd
         }
     };
     eat(kind.as_str().as_bytes());
+    if transport.is_tcp() {
+        eat(b"tcp");
+    }
     match base {
         IpAddr::V4(a) => eat(&a.octets()),
         IpAddr::V6(a) => eat(&a.octets()),
@@ -314,13 +517,122 @@ mod tests {
         ));
         let ok = Candidate::from_sdp_resolved(&mdns, "10.0.0.2".parse().unwrap()).unwrap();
         assert_eq!(ok.address, "10.0.0.2:52000".parse().unwrap());
-        let tcp = rtc_sdp::attributes::Candidate::parse_init(
-            "candidate:2 1 tcp 1518280447 10.0.0.2 9 typ host tcptype active",
+    }
+
+    #[test]
+    fn tcp_priorities_follow_rfc_6544_and_stay_below_udp() {
+        // RFC 6544 §4.2: 2^13 * direction-pref + other-pref.
+        assert_eq!(
+            tcp_local_preference(CandidateKind::Host, TcpType::Active, 8191),
+            6 * 8192 + 8191
+        );
+        assert_eq!(
+            tcp_local_preference(CandidateKind::Host, TcpType::Passive, 8191),
+            4 * 8192 + 8191
+        );
+        assert_eq!(
+            tcp_local_preference(CandidateKind::Host, TcpType::So, 9000),
+            2 * 8192 + 8191
+        );
+        assert_eq!(
+            tcp_local_preference(CandidateKind::ServerReflexive, TcpType::So, 0),
+            6 * 8192
+        );
+        let active = tcp_candidate_priority(CandidateKind::Host, TcpType::Active, 8191, 1);
+        assert_eq!(active, (90 << 24) + ((6 * 8192 + 8191) << 8) + 255);
+        assert!(active > tcp_candidate_priority(CandidateKind::Host, TcpType::Passive, 8191, 1));
+        // Every UDP type but relayed ranks above every TCP one.
+        for kind in [
+            CandidateKind::Host,
+            CandidateKind::PeerReflexive,
+            CandidateKind::ServerReflexive,
+        ] {
+            assert!(candidate_priority(kind, 0, 1) > active, "{kind:?}");
+        }
+        assert!(candidate_priority(CandidateKind::Relayed, 65535, 1) < active);
+    }
+
+    #[test]
+    fn tcp_pairing_rules() {
+        use Transport::{Tcp, Udp};
+        assert!(Udp.pairs_with(Udp));
+        assert!(Tcp(TcpType::Active).pairs_with(Tcp(TcpType::Passive)));
+        assert!(Tcp(TcpType::Passive).pairs_with(Tcp(TcpType::Active)));
+        assert!(Tcp(TcpType::So).pairs_with(Tcp(TcpType::So)));
+        assert!(!Tcp(TcpType::Active).pairs_with(Tcp(TcpType::Active)));
+        assert!(!Tcp(TcpType::Passive).pairs_with(Tcp(TcpType::So)));
+        assert!(!Udp.pairs_with(Tcp(TcpType::Passive)));
+        assert!(!Tcp(TcpType::Active).pairs_with(Udp));
+    }
+
+    #[test]
+    fn tcp_sdp_round_trip() {
+        let active =
+            Candidate::tcp_host("192.0.2.1:5000".parse().unwrap(), TcpType::Active, 8191, 1);
+        assert_eq!(active.address.port(), TCP_ACTIVE_PORT);
+        let passive =
+            Candidate::tcp_host("192.0.2.1:5001".parse().unwrap(), TcpType::Passive, 8191, 1);
+        let udp = Candidate::host("192.0.2.1:5000".parse().unwrap(), 65535, 1);
+        // RFC 8445 §5.1.1.3: the transport is part of the foundation.
+        assert_ne!(active.foundation, udp.foundation);
+        assert_eq!(active.foundation, passive.foundation);
+        let text = active.to_sdp().to_init_string();
+        assert!(
+            text.ends_with(" 192.0.2.1 9 typ host tcptype active"),
+            "{text}"
+        );
+        assert!(text.contains(" tcp "), "{text}");
+        for c in [active, passive] {
+            let text = c.to_sdp().to_init_string();
+            let parsed = rtc_sdp::attributes::Candidate::parse_init(&text).unwrap();
+            let back = Candidate::from_sdp(&parsed).unwrap();
+            assert_eq!(back.transport, c.transport);
+            assert_eq!(back.address, c.address);
+            assert_eq!(back.priority, c.priority);
+            assert_eq!(back.foundation, c.foundation);
+        }
+        // What browsers send: uppercase transport, and active with port 9 or 0.
+        for line in [
+            "candidate:2 1 TCP 1518280447 10.0.0.2 9 typ host tcptype active",
+            "candidate:2 1 tcp 1518280447 10.0.0.2 0 typ host tcptype active generation 0",
+        ] {
+            let tcp = rtc_sdp::attributes::Candidate::parse_init(line).unwrap();
+            let c = Candidate::from_sdp(&tcp).unwrap();
+            assert_eq!(c.transport, Transport::Tcp(TcpType::Active), "{line}");
+        }
+        let srflx = rtc_sdp::attributes::Candidate::parse_init(
+            "candidate:3 1 tcp 1518280447 198.51.100.2 40000 typ srflx raddr 10.0.0.2 rport 50000 tcptype so",
         )
         .unwrap();
-        assert!(matches!(
-            Candidate::from_sdp(&tcp),
-            Err(CandidateError::UnsupportedTransport(_))
-        ));
+        let c = Candidate::from_sdp(&srflx).unwrap();
+        assert_eq!(c.transport, Transport::Tcp(TcpType::So));
+        assert_eq!(c.related, Some("10.0.0.2:50000".parse().unwrap()));
+        let back = c.to_sdp().to_init_string();
+        assert!(
+            back.ends_with("raddr 10.0.0.2 rport 50000 tcptype so"),
+            "{back}"
+        );
+        // Refused: no tcptype, passive with port 0, other transports.
+        for (line, want) in [
+            (
+                "candidate:2 1 tcp 1518280447 10.0.0.2 9 typ host",
+                CandidateError::MissingTcpType,
+            ),
+            (
+                "candidate:2 1 tcp 1518280447 10.0.0.2 9 typ host tcptype sideways",
+                CandidateError::MissingTcpType,
+            ),
+            (
+                "candidate:2 1 tcp 1518280447 10.0.0.2 0 typ host tcptype passive",
+                CandidateError::InvalidPort,
+            ),
+            (
+                "candidate:2 1 tls 1518280447 10.0.0.2 443 typ relay",
+                CandidateError::UnsupportedTransport("tls".into()),
+            ),
+        ] {
+            let parsed = rtc_sdp::attributes::Candidate::parse_init(line).unwrap();
+            assert_eq!(Candidate::from_sdp(&parsed), Err(want), "{line}");
+        }
     }
 }

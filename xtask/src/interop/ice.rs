@@ -31,6 +31,9 @@
 //! case's number of consent checks answered during the hold. The consent interval is
 //! shortened to 1 s on both sides (RFC 7675's 5 s would need a longer hold for the same
 //! checks). About 13 s for the five cases.
+//!
+//! Then the ICE-TCP rows (RFC 6544, `ice_tcp.rs`): two of our agents over real loopback TCP,
+//! since aioice has no ICE-TCP.
 
 use std::fs;
 use std::path::Path;
@@ -38,6 +41,9 @@ use std::process::Command;
 use std::thread;
 
 use serde_json::Value;
+
+#[path = "ice_tcp.rs"]
+mod tcp;
 
 use super::sdp::venv_version;
 use super::{CaseResult, Layer, PEER_TIMEOUT, Session};
@@ -172,6 +178,7 @@ fn run(session: &Session) -> Result<Vec<CaseResult>> {
             .and_then(|()| run_case(session, &ice_peer, &python, &script, &dir, case));
         results.push(CaseResult::verdict(case.name, &peer, outcome));
     }
+    results.extend(tcp::run(session)?);
     Ok(results)
 }
 
@@ -494,6 +501,7 @@ mod tests {
             "interop/ice/aioice_peer.py",
             "interop/ice/README.md",
             "crates/rtc-ice/examples/ice_peer.rs",
+            "crates/rtc-ice/examples/ice_tcp_peer.rs",
         ] {
             assert!(root.join(f).is_file(), "{f} is missing");
         }
