@@ -1,4 +1,7 @@
-//! A TURN server on UDP and TCP, driving [`rtc_turn::TurnServer`] with plain threads.
+//! A TURN server on UDP and TCP, driving [`rtc_turn::TurnServer`]: one thread polls (mio) the
+//! UDP socket and every relay socket and owns the server core, so a relayed datagram costs
+//! two system calls and no thread hop; TCP and TLS connections have reader threads that hand
+//! frames to the loop through a channel and wake it.
 //!
 //! ```text
 //! cargo run -p rtc-turn --example turn_server -- --listen 127.0.0.1:3478 --user test:secret \
@@ -14,11 +17,14 @@
 
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use mio::net::UdpSocket;
+use mio::{Events, Interest, Poll, Token, Waker};
 
 use rtc_turn::server::Credentials;
 use rtc_turn::{FiveTuple, ServerConfig, ServerEvent, Transport, TurnServer, frame_len};
@@ -28,11 +34,6 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// What the socket threads hand the loop that owns the server.
 enum Input {
     Client(FiveTuple, Vec<u8>),
-    Peer {
-        relay: SocketAddr,
-        peer: SocketAddr,
-        data: Vec<u8>,
-    },
     TcpOpened(SocketAddr, TcpStream),
     TlsOpened(SocketAddr, Sender<Vec<u8>>),
     TcpClosed(FiveTuple),
@@ -85,39 +86,21 @@ fn parse_args() -> Result<Args> {
     })
 }
 
-fn spawn_udp_reader(socket: Arc<UdpSocket>, tx: Sender<Input>, relay: Option<SocketAddr>) {
-    thread::spawn(move || {
-        let local = socket.local_addr().ok();
-        let mut buf = vec![0u8; 65_536];
-        while let Ok((n, from)) = socket.recv_from(&mut buf) {
-            // The loop closes a relay by sending it an empty datagram from itself.
-            if relay.is_some() && n == 0 && Some(from) == local {
-                break;
-            }
-            let input = match (relay, local) {
-                (Some(relay), _) => Input::Peer {
-                    relay,
-                    peer: from,
-                    data: buf[..n].to_vec(),
-                },
-                (None, Some(server)) => Input::Client(
-                    FiveTuple {
-                        client: from,
-                        server,
-                        transport: Transport::Udp,
-                    },
-                    buf[..n].to_vec(),
-                ),
-                (None, None) => break,
-            };
-            if tx.send(input).is_err() {
-                break;
-            }
-        }
-    });
+/// The loop's channel: a sender that wakes the poll after each message.
+#[derive(Clone)]
+struct Tx {
+    tx: Sender<Input>,
+    waker: Arc<Waker>,
 }
 
-fn spawn_tcp(listener: TcpListener, tx: Sender<Input>) {
+impl Tx {
+    fn send(&self, input: Input) -> std::result::Result<(), ()> {
+        self.tx.send(input).map_err(|_| ())?;
+        self.waker.wake().map_err(|_| ())
+    }
+}
+
+fn spawn_tcp(listener: TcpListener, tx: Tx) {
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let (Ok(client), Ok(server)) = (stream.peer_addr(), stream.local_addr()) else {
@@ -142,7 +125,7 @@ fn spawn_tcp(listener: TcpListener, tx: Sender<Input>) {
 
 /// Moves the complete STUN and ChannelData frames (RFC 8656 §12.5) out of `pending` to the
 /// loop; false when the stream holds something else and must be closed.
-fn forward_frames(pending: &mut Vec<u8>, tuple: FiveTuple, tx: &Sender<Input>) -> bool {
+fn forward_frames(pending: &mut Vec<u8>, tuple: FiveTuple, tx: &Tx) -> bool {
     loop {
         match frame_len(pending) {
             Ok(Some(len)) => {
@@ -157,7 +140,7 @@ fn forward_frames(pending: &mut Vec<u8>, tuple: FiveTuple, tx: &Sender<Input>) -
     }
 }
 
-fn read_tcp(mut stream: TcpStream, tuple: FiveTuple, tx: Sender<Input>) {
+fn read_tcp(mut stream: TcpStream, tuple: FiveTuple, tx: Tx) {
     let mut pending = Vec::new();
     let mut buf = [0u8; 16_384];
     while let Ok(n) = stream.read(&mut buf) {
@@ -174,7 +157,7 @@ fn read_tcp(mut stream: TcpStream, tuple: FiveTuple, tx: Sender<Input>) {
 
 /// TLS over TCP: one thread per connection owns the TLS session, reading frames for the loop
 /// and writing what the loop hands it.
-fn spawn_tls(listener: TcpListener, config: Arc<rustls::ServerConfig>, tx: Sender<Input>) {
+fn spawn_tls(listener: TcpListener, config: Arc<rustls::ServerConfig>, tx: Tx) {
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let (Ok(client), Ok(server)) = (stream.peer_addr(), stream.local_addr()) else {
@@ -238,16 +221,25 @@ fn tls_config(name: &str) -> Result<Arc<rustls::ServerConfig>> {
     Ok(Arc::new(config))
 }
 
+const UDP: Token = Token(0);
+const WAKE: Token = Token(1);
+/// Relay sockets get tokens from here on.
+const FIRST_RELAY: usize = 2;
+
 fn run(args: Args) -> Result<()> {
     let Args {
         listen,
         tls,
         config,
     } = args;
-    let udp = Arc::new(UdpSocket::bind(listen)?);
+    let mut poll = Poll::new()?;
+    let mut udp = UdpSocket::bind(listen)?;
+    poll.registry()
+        .register(&mut udp, UDP, Interest::READABLE)?;
+    let waker = Arc::new(Waker::new(poll.registry(), WAKE)?);
     let tcp = TcpListener::bind(listen)?;
     let (tx, rx): (Sender<Input>, Receiver<Input>) = mpsc::channel();
-    spawn_udp_reader(udp.clone(), tx.clone(), None);
+    let tx = Tx { tx, waker };
     spawn_tcp(tcp, tx.clone());
     if let Some(tls) = tls {
         spawn_tls(
@@ -266,51 +258,102 @@ fn run(args: Args) -> Result<()> {
     println!("listening on {listen} (UDP and TCP)");
 
     let verbose = std::env::var_os("TURN_VERBOSE").is_some();
-    let mut relays: HashMap<SocketAddr, Arc<UdpSocket>> = HashMap::new();
+    let mut relays: HashMap<SocketAddr, (Token, UdpSocket)> = HashMap::new();
+    let mut relay_tokens: HashMap<Token, SocketAddr> = HashMap::new();
+    let mut next_token = FIRST_RELAY;
     let mut tcp_clients: HashMap<SocketAddr, TcpStream> = HashMap::new();
     let mut tls_clients: HashMap<SocketAddr, Sender<Vec<u8>>> = HashMap::new();
+    let mut events = Events::with_capacity(256);
+    let mut buf = vec![0u8; 65_536];
     loop {
         let wait = server
             .poll_timeout()
             .map(|t| t.saturating_duration_since(Instant::now()))
             .unwrap_or(Duration::from_secs(1));
+        if let Err(e) = poll.poll(&mut events, Some(wait)) {
+            if e.kind() != ErrorKind::Interrupted {
+                return Err(e.into());
+            }
+        }
         let now = Instant::now();
-        match rx.recv_timeout(wait) {
-            Ok(Input::Client(tuple, data)) => {
-                if verbose {
-                    match rtc_stun::Message::parse(&data) {
-                        Ok(m) => println!("{} -> {m:?}", tuple.client),
-                        Err(_) => println!("{} -> {} bytes", tuple.client, data.len()),
+        for event in &events {
+            match event.token() {
+                UDP => {
+                    let server_addr = udp.local_addr()?;
+                    // mio is edge-triggered: read until the socket would block.
+                    while let Ok((n, from)) = udp.recv_from(&mut buf) {
+                        let tuple = FiveTuple {
+                            client: from,
+                            server: server_addr,
+                            transport: Transport::Udp,
+                        };
+                        if verbose {
+                            match rtc_stun::Message::parse(&buf[..n]) {
+                                Ok(m) => println!("{from} -> {m:?}"),
+                                Err(_) => println!("{from} -> {n} bytes"),
+                            }
+                        }
+                        if let Err(e) = server.handle_client(now, tuple, &buf[..n]) {
+                            eprintln!("{from}: dropped: {e}");
+                        }
+                        flush(&mut server, &udp, &relays, &mut tcp_clients, &tls_clients);
                     }
                 }
-                if let Err(e) = server.handle_client(now, tuple, &data) {
-                    eprintln!("{}: dropped: {e}", tuple.client);
+                WAKE => {
+                    while let Ok(input) = rx.try_recv() {
+                        match input {
+                            Input::Client(tuple, data) => {
+                                if let Err(e) = server.handle_client(now, tuple, &data) {
+                                    eprintln!("{}: dropped: {e}", tuple.client);
+                                }
+                            }
+                            Input::TcpOpened(client, stream) => {
+                                tcp_clients.insert(client, stream);
+                            }
+                            Input::TlsOpened(client, writer) => {
+                                tls_clients.insert(client, writer);
+                            }
+                            Input::TcpClosed(tuple) => {
+                                tcp_clients.remove(&tuple.client);
+                                tls_clients.remove(&tuple.client);
+                                server.connection_closed(tuple);
+                            }
+                        }
+                    }
+                }
+                token => {
+                    let Some(&relay) = relay_tokens.get(&token) else {
+                        continue;
+                    };
+                    while let Some(Ok((n, peer))) = relays
+                        .get(&relay)
+                        .map(|(_, socket)| socket.recv_from(&mut buf))
+                    {
+                        let _ = server.handle_peer(now, relay, peer, &buf[..n]);
+                        flush(&mut server, &udp, &relays, &mut tcp_clients, &tls_clients);
+                    }
                 }
             }
-            Ok(Input::Peer { relay, peer, data }) => {
-                let _ = server.handle_peer(now, relay, peer, &data);
-            }
-            Ok(Input::TcpOpened(client, stream)) => {
-                tcp_clients.insert(client, stream);
-            }
-            Ok(Input::TlsOpened(client, writer)) => {
-                tls_clients.insert(client, writer);
-            }
-            Ok(Input::TcpClosed(tuple)) => {
-                tcp_clients.remove(&tuple.client);
-                tls_clients.remove(&tuple.client);
-                server.connection_closed(tuple);
-            }
-            Err(RecvTimeoutError::Timeout) => server.handle_timeout(now),
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+        if server.poll_timeout().is_some_and(|t| t <= now) {
+            server.handle_timeout(now);
         }
         while let Some(event) = server.poll_event() {
             match event {
                 ServerEvent::RelayOpened(addr) => match UdpSocket::bind(addr) {
-                    Ok(socket) => {
-                        let socket = Arc::new(socket);
-                        spawn_udp_reader(socket.clone(), tx.clone(), Some(addr));
-                        relays.insert(addr, socket);
+                    Ok(mut socket) => {
+                        let token = Token(next_token);
+                        next_token += 1;
+                        if poll
+                            .registry()
+                            .register(&mut socket, token, Interest::READABLE)
+                            .is_ok()
+                        {
+                            relay_tokens.insert(token, addr);
+                            relays.insert(addr, (token, socket));
+                        } else {
+                            server.relay_failed(addr);
+                        }
                     }
                     Err(e) => {
                         eprintln!("cannot bind relay {addr}: {e}");
@@ -318,31 +361,41 @@ fn run(args: Args) -> Result<()> {
                     }
                 },
                 ServerEvent::RelayClosed(addr) => {
-                    // Dropping the socket closes it once its reader thread returns; a zero-
-                    // byte datagram to itself wakes that thread.
-                    if let Some(socket) = relays.remove(&addr) {
-                        let _ = socket.send_to(&[], addr);
+                    if let Some((token, mut socket)) = relays.remove(&addr) {
+                        let _ = poll.registry().deregister(&mut socket);
+                        relay_tokens.remove(&token);
                     }
                 }
             }
         }
-        while let Some(t) = server.poll_transmit() {
-            let sent = match (t.transport, relays.get(&t.source)) {
-                (_, Some(relay)) => relay.send_to(t.contents, t.destination).map(|_| ()),
-                (Transport::Udp, None) => udp.send_to(t.contents, t.destination).map(|_| ()),
-                (Transport::Tcp, None) => match tcp_clients.get_mut(&t.destination) {
-                    Some(stream) => stream.write_all(t.contents),
-                    None => {
-                        if let Some(writer) = tls_clients.get(&t.destination) {
-                            let _ = writer.send(t.contents.to_vec());
-                        }
-                        Ok(())
+        flush(&mut server, &udp, &relays, &mut tcp_clients, &tls_clients);
+    }
+}
+
+/// Sends what the server has queued.
+fn flush(
+    server: &mut TurnServer,
+    udp: &UdpSocket,
+    relays: &HashMap<SocketAddr, (Token, UdpSocket)>,
+    tcp_clients: &mut HashMap<SocketAddr, TcpStream>,
+    tls_clients: &HashMap<SocketAddr, Sender<Vec<u8>>>,
+) {
+    while let Some(t) = server.poll_transmit() {
+        let sent = match (t.transport, relays.get(&t.source)) {
+            (_, Some((_, relay))) => relay.send_to(t.contents, t.destination).map(|_| ()),
+            (Transport::Udp, None) => udp.send_to(t.contents, t.destination).map(|_| ()),
+            (Transport::Tcp, None) => match tcp_clients.get_mut(&t.destination) {
+                Some(stream) => stream.write_all(t.contents),
+                None => {
+                    if let Some(writer) = tls_clients.get(&t.destination) {
+                        let _ = writer.send(t.contents.to_vec());
                     }
-                },
-            };
-            if let Err(e) = sent {
-                eprintln!("send to {} failed: {e}", t.destination);
-            }
+                    Ok(())
+                }
+            },
+        };
+        if let Err(e) = sent {
+            eprintln!("send to {} failed: {e}", t.destination);
         }
     }
 }
