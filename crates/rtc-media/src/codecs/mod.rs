@@ -146,6 +146,26 @@ pub trait Depacketizer {
     fn frames_dropped(&self) -> u64;
 }
 
+impl<T: Depacketizer + ?Sized> Depacketizer for Box<T> {
+    fn push(&mut self, payload: &[u8], info: PacketInfo) -> Result<Option<Frame<'_>>, ParseError> {
+        (**self).push(payload, info)
+    }
+
+    fn frames_dropped(&self) -> u64 {
+        (**self).frames_dropped()
+    }
+}
+
+impl<T: Depacketizer + ?Sized> Depacketizer for &mut T {
+    fn push(&mut self, payload: &[u8], info: PacketInfo) -> Result<Option<Frame<'_>>, ParseError> {
+        (**self).push(payload, info)
+    }
+
+    fn frames_dropped(&self) -> u64 {
+        (**self).frames_dropped()
+    }
+}
+
 /// What to do with a packet, given where the frame being collected stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Admit {
