@@ -50,7 +50,7 @@ pub use peer::{
     ChannelId, DataChannelInit, DataChannelState, Event, IceConnectionState, IceGatheringState,
     PeerConnection, PeerConnectionState, Transmit,
 };
-pub use rtc_datachannel::Priority;
+pub use rtc_datachannel::{ChannelError, Priority};
 pub use rtc_sdp::jsep::{RtcIceCandidateInit, RtcSessionDescriptionInit, SdpType};
 pub use signaling::SignalingState;
 pub use stats::{

@@ -1,11 +1,23 @@
 //! `RTCDataChannel`: a handle on one channel of a peer connection's driver task.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::Error;
 use crate::driver::Command;
 pub use rtc_peer::{ChannelId, DataChannelInit as RTCDataChannelInit, DataChannelState};
+
+/// Bytes that may wait to be sent on a channel before `send` waits (W3C leaves the high-water
+/// mark to the application; 1 MiB keeps a loopback path busy).
+pub(crate) const HIGH_WATER: usize = 1024 * 1024;
+
+/// The credit a message of `len` bytes takes (an empty message takes one unit).
+pub(crate) fn credit_for(len: usize) -> u32 {
+    len.clamp(1, HIGH_WATER) as u32
+}
 
 /// A message received on a data channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,12 +35,24 @@ impl DataChannelMessage {
     }
 }
 
+/// What a channel's handles and the driver share: the send credit and the peer's limit.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// Bytes that may be queued (in the command channel or the SCTP send buffer) before
+    /// `send` waits: permits are taken by `send` and given back by the driver as the
+    /// association's `bufferedAmount` falls.
+    pub(crate) credit: Semaphore,
+    /// The peer's `a=max-message-size` (0: no limit).
+    pub(crate) max_message_size: AtomicUsize,
+}
+
 /// The sending half of a data channel: cheap to clone, usable from any task.
 #[derive(Debug, Clone)]
 pub struct DataChannelSender {
     pub(crate) id: ChannelId,
     pub(crate) commands: mpsc::UnboundedSender<Command>,
     pub(crate) state: watch::Receiver<DataChannelState>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 impl DataChannelSender {
@@ -45,16 +69,38 @@ impl DataChannelSender {
     }
 
     async fn send_inner(&self, binary: bool, data: Bytes) -> Result<(), Error> {
-        let (reply, rx) = oneshot::channel();
+        match *self.state.borrow() {
+            DataChannelState::Open => {}
+            DataChannelState::Connecting => {
+                return Err(rtc_peer::Error::from(rtc_peer::ChannelError::NotOpen(0)).into());
+            }
+            _ => return Err(Error::Closed),
+        }
+        let max = self.shared.max_message_size.load(Ordering::Relaxed);
+        if max != 0 && data.len() > max {
+            return Err(rtc_peer::Error::MessageTooLong {
+                len: data.len(),
+                max,
+            }
+            .into());
+        }
+        // Back-pressure: a message takes credit for its size (at most all of it); the
+        // driver returns credit as the association drains. No round trip per message.
+        let permits = credit_for(data.len());
+        self.shared
+            .credit
+            .acquire_many(permits)
+            .await
+            .map_err(|_| Error::Closed)?
+            .forget();
         self.commands
             .send(Command::Send {
                 id: self.id,
                 binary,
                 data,
-                reply,
+                credit: permits,
             })
-            .map_err(|_| Error::Closed)?;
-        rx.await.map_err(|_| Error::Closed)?
+            .map_err(|_| Error::Closed)
     }
 
     /// `readyState`.

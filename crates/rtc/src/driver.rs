@@ -18,11 +18,15 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, trace, warn};
 
-use crate::data_channel::{DataChannelMessage, DataChannelSender, RTCDataChannel};
-use crate::{Error, PeerConnectionEvent};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-/// Above this many buffered bytes, `send` waits until the channel drains to half of it.
-pub(crate) const HIGH_WATER: usize = 1024 * 1024;
+use tokio::sync::Semaphore;
+
+use crate::data_channel::{
+    DataChannelMessage, DataChannelSender, HIGH_WATER, RTCDataChannel, Shared,
+};
+use crate::{Error, PeerConnectionEvent};
 
 type Reply<T> = oneshot::Sender<Result<T, Error>>;
 
@@ -44,7 +48,8 @@ pub(crate) enum Command {
         id: ChannelId,
         binary: bool,
         data: Bytes,
-        reply: Reply<()>,
+        /// The credit the sender took for it.
+        credit: u32,
     },
     BufferedAmount {
         id: ChannelId,
@@ -58,8 +63,9 @@ pub(crate) enum Command {
 struct ChannelPipes {
     state: watch::Sender<DataChannelState>,
     messages: mpsc::UnboundedSender<DataChannelMessage>,
-    /// Senders waiting for the channel to drain below the low-water mark.
-    waiting: Vec<Reply<()>>,
+    shared: Arc<Shared>,
+    /// Credit taken by messages handed to the association and not given back yet.
+    held: usize,
 }
 
 pub(crate) struct Driver {
@@ -147,7 +153,19 @@ impl Driver {
         debug!("peer connection driver ends");
     }
 
+    /// Gives back the credit of bytes that left the association's send buffer.
+    fn release_credit(&mut self) {
+        for (id, p) in self.channels.iter_mut().filter(|(_, p)| p.held > 0) {
+            let buffered = self.pc.buffered_amount(*id);
+            if buffered < p.held {
+                p.shared.credit.add_permits(p.held - buffered);
+                p.held = buffered;
+            }
+        }
+    }
+
     async fn flush(&mut self) {
+        self.release_credit();
         while let Some(t) = self.pc.poll_transmit() {
             if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
                 trace!("send to {}: {e}", t.destination);
@@ -167,25 +185,20 @@ impl Driver {
                     }
                 }
                 Event::ChannelOpen(id) => {
+                    let max = self.pc.remote_max_message_size();
                     if let Some(p) = self.channels.get(&id) {
+                        p.shared.max_message_size.store(max, Ordering::Relaxed);
                         let _ = p.state.send(DataChannelState::Open);
                     }
                 }
                 Event::ChannelClosed(id) => {
                     if let Some(p) = self.channels.remove(&id) {
                         let _ = p.state.send(DataChannelState::Closed);
-                        for w in p.waiting {
-                            let _ = w.send(Err(Error::Closed));
-                        }
+                        // Wakes senders waiting for credit: they get Closed.
+                        p.shared.credit.close();
                     }
                 }
-                Event::BufferedAmountLow(id) => {
-                    if let Some(p) = self.channels.get_mut(&id) {
-                        for w in p.waiting.drain(..) {
-                            let _ = w.send(Ok(()));
-                        }
-                    }
-                }
+                Event::BufferedAmountLow(_) => {}
                 Event::DataChannel {
                     id,
                     label,
@@ -237,14 +250,17 @@ impl Driver {
         let commands = self.commands_tx.upgrade()?;
         let (state_tx, state_rx) = watch::channel(state);
         let (messages_tx, messages_rx) = mpsc::unbounded_channel();
-        self.pc
-            .set_buffered_amount_low_threshold(id, HIGH_WATER / 2);
+        let shared = Arc::new(Shared {
+            credit: Semaphore::new(HIGH_WATER),
+            max_message_size: self.pc.remote_max_message_size().into(),
+        });
         self.channels.insert(
             id,
             ChannelPipes {
                 state: state_tx,
                 messages: messages_tx,
-                waiting: Vec::new(),
+                shared: shared.clone(),
+                held: 0,
             },
         );
         Some(RTCDataChannel {
@@ -252,6 +268,7 @@ impl Driver {
                 id,
                 commands,
                 state: state_rx,
+                shared,
             },
             label,
             protocol,
@@ -297,7 +314,7 @@ impl Driver {
                 id,
                 binary,
                 data,
-                reply,
+                credit,
             } => {
                 let result = if binary {
                     self.pc.send_binary(now, id, data)
@@ -307,14 +324,16 @@ impl Driver {
                         Err(_) => Err(rtc_peer::Error::ChannelParameters("text")),
                     }
                 };
-                match result {
-                    Ok(()) if self.pc.buffered_amount(id) > HIGH_WATER => {
-                        if let Some(p) = self.channels.get_mut(&id) {
-                            p.waiting.push(reply);
+                if let Some(p) = self.channels.get_mut(&id) {
+                    match result {
+                        Ok(()) => p.held += credit as usize,
+                        Err(e) => {
+                            // The sender checked state and size; what is left (the channel
+                            // closing meanwhile) loses the message, as W3C send() on a
+                            // closing channel does.
+                            debug!("send on {id:?}: {e}");
+                            p.shared.credit.add_permits(credit as usize);
                         }
-                    }
-                    other => {
-                        let _ = reply.send(other.map_err(Into::into));
                     }
                 }
             }
@@ -336,9 +355,7 @@ impl Driver {
                 self.pc.close(now);
                 for (_, p) in self.channels.drain() {
                     let _ = p.state.send(DataChannelState::Closed);
-                    for w in p.waiting {
-                        let _ = w.send(Err(Error::Closed));
-                    }
+                    p.shared.credit.close();
                 }
                 let _ = r.send(());
             }
