@@ -622,6 +622,8 @@ impl Association {
             self.sack_now = true;
         }
         if self.heartbeat_at.is_some_and(|t| t <= now) {
+            // The path was idle for a heartbeat interval: no need to keep a receive arena.
+            self.recv.release_idle();
             if self.heartbeat_sent.take().is_some() && self.count_error() {
                 return;
             }

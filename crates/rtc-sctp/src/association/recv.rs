@@ -19,6 +19,9 @@ const MAX_AHEAD: u64 = 65_535;
 /// Size of each block the received payloads are copied into (one allocation per block, not
 /// per chunk).
 const ARENA_BLOCK: usize = 256 * 1024;
+/// The first arena block: an idle or chatty association holds little, a bulk transfer doubles
+/// its way up to [`ARENA_BLOCK`] within a few blocks.
+const MIN_ARENA_BLOCK: usize = 4 * 1024;
 
 #[derive(Debug)]
 struct Fragment {
@@ -114,6 +117,8 @@ pub(crate) struct RecvSide {
     max_message_size: usize,
     pub(crate) inbound_streams: u16,
     arena: BytesMut,
+    /// The size of the next arena block.
+    arena_block: usize,
     deferred: Vec<DeferredReset>,
     /// Ordered messages for streams under a deferred reset, sent after it: held until it is
     /// performed, with the TSN of their first fragment.
@@ -138,6 +143,7 @@ impl RecvSide {
             max_message_size,
             inbound_streams: 0,
             arena: BytesMut::new(),
+            arena_block: MIN_ARENA_BLOCK,
             deferred: Vec::new(),
             held: Vec::new(),
             dropped_messages: 0,
@@ -175,9 +181,24 @@ impl RecvSide {
         Some(message)
     }
 
+    /// A new arena block with room for `len` bytes; blocks grow while data keeps coming.
+    fn new_block(&mut self, len: usize) {
+        self.arena = BytesMut::with_capacity(self.arena_block.max(len));
+        self.arena_block = (self.arena_block * 2).min(ARENA_BLOCK);
+    }
+
+    /// Gives the arena back when nothing is held (the association went idle), so an idle
+    /// association holds no receive buffer; the next data starts small again.
+    pub(crate) fn release_idle(&mut self) {
+        if self.ready.is_empty() && self.buffered == 0 {
+            self.arena = BytesMut::new();
+            self.arena_block = MIN_ARENA_BLOCK;
+        }
+    }
+
     fn copy_payload(&mut self, payload: &[u8]) -> Bytes {
         if self.arena.capacity() - self.arena.len() < payload.len() {
-            self.arena = BytesMut::with_capacity(ARENA_BLOCK.max(payload.len()));
+            self.new_block(payload.len());
         }
         self.arena.extend_from_slice(payload);
         self.arena.split().freeze()
@@ -309,7 +330,7 @@ impl RecvSide {
         // not allocate per message either.
         let data = if total <= ARENA_BLOCK / 4 {
             if self.arena.capacity() - self.arena.len() < total {
-                self.arena = BytesMut::with_capacity(ARENA_BLOCK);
+                self.new_block(total);
             }
             for (_, f) in self.reassembly.items.drain(first..=last) {
                 self.arena.extend_from_slice(&f.data);
