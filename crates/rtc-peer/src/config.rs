@@ -26,7 +26,8 @@ pub struct Config {
     /// Largest message we accept on a data channel, announced as `a=max-message-size`
     /// (RFC 8841 §6). 256 KiB, as Chromium.
     pub max_message_size: usize,
-    /// SCTP settings (ports are taken from the SDP).
+    /// SCTP settings (ports are taken from the SDP). Zero Checksum Acceptable (RFC 9653) is
+    /// off by default here, see [`Config::default`].
     pub sctp: rtc_sctp::Config,
     /// Crypto for DTLS, ICE credentials and tie breakers, SCTP tags.
     pub provider: &'static CryptoProvider,
@@ -41,7 +42,16 @@ impl Default for Config {
             mdns_hostnames: false,
             ice_lite: false,
             max_message_size: 256 * 1024,
-            sctp: rtc_sctp::Config::new(),
+            sctp: rtc_sctp::Config {
+                // Not announced: pion/sctp drops a whole INIT or INIT ACK that carries the
+                // Zero Checksum Acceptable parameter (0x8001) until pion/sctp#298 (2024;
+                // pion/webrtc#2618, Debian's Pion 3.1.56 with sctp 1.8.6: "unhandled
+                // ParamType: 32769"), although RFC 9260 §3.2.1 says to skip it, so no data
+                // channel opens. Chromium's INIT passes with the same Pion. The cost: one
+                // CRC32c per packet.
+                zero_checksum: false,
+                ..rtc_sctp::Config::new()
+            },
             provider: rtc_crypto::default_provider(),
         }
     }

@@ -669,8 +669,11 @@ impl PeerConnection {
         {
             return Ok(());
         }
-        if let Some(mid) = &candidate.sdp_mid {
-            if !remote.sections.iter().any(|s| &s.mid == mid) {
+        // An empty sdpMid counts as absent, as libwebrtc treats it (it then goes by
+        // sdpMLineIndex): Pion v3's ICECandidate.ToJSON() signals every candidate with
+        // `"sdpMid": ""` and `"sdpMLineIndex": 0`.
+        if let Some(mid) = candidate.sdp_mid.as_deref().filter(|m| !m.is_empty()) {
+            if !remote.sections.iter().any(|s| s.mid == mid) {
                 return Err(Error::Candidate("unknown sdpMid"));
             }
         }

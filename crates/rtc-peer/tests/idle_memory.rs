@@ -45,6 +45,9 @@ fn an_idle_connection_with_a_channel_holds_under_50_kib() {
     let held = change.bytes_allocated as i64 - change.bytes_deallocated as i64;
     let per_connection = held / 40;
     println!("{per_connection} bytes per idle peer connection (40 connections)");
-    assert!(per_connection < 50 * 1024, "{per_connection} bytes per connection");
+    assert!(
+        per_connection < 50 * 1024,
+        "{per_connection} bytes per connection"
+    );
     drop(nets);
 }

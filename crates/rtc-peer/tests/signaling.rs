@@ -123,3 +123,34 @@ a=setup:actpass\r\na=mid:2\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n"
     b.set_local_description(now(), answer).unwrap();
     assert_eq!(b.signaling_state(), SignalingState::Stable);
 }
+
+/// Pion v3 signals every candidate with `"sdpMid": ""` (and `"sdpMLineIndex": 0`): taken as no
+/// mid, as libwebrtc does. A mid we do not have is still refused.
+#[test]
+fn an_empty_sdp_mid_is_no_mid() {
+    let mut a = PeerConnection::new(Config::default()).unwrap();
+    let mut b = PeerConnection::new(Config::default()).unwrap();
+    a.create_data_channel(now(), "x", DataChannelInit::default())
+        .unwrap();
+    let offer = a.create_offer().unwrap();
+    a.set_local_description(now(), offer.clone()).unwrap();
+    b.set_remote_description(now(), offer).unwrap();
+    let candidate = |mid: &str| rtc_peer::RtcIceCandidateInit {
+        candidate: "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host".into(),
+        sdp_mid: Some(mid.into()),
+        sdp_m_line_index: Some(0),
+        username_fragment: None,
+    };
+    assert_eq!(b.add_ice_candidate(now(), &candidate("")), Ok(()));
+    assert!(matches!(
+        b.add_ice_candidate(now(), &candidate("7")),
+        Err(Error::Candidate(_))
+    ));
+}
+
+/// The SCTP INIT carries no Zero Checksum Acceptable parameter by default: pion/sctp before
+/// 2024 drops a whole INIT or INIT ACK with it (see `Config::default`).
+#[test]
+fn zero_checksum_is_not_announced_by_default() {
+    assert!(!Config::default().sctp.zero_checksum);
+}
