@@ -10,6 +10,7 @@
 //! it in [`LAYERS`]. A layer may accept `--flags` (listed in its `flags`); it reads them with
 //! [`Session::flag`].
 
+mod datachannel;
 mod dtls;
 mod ice;
 mod nat;
@@ -37,6 +38,7 @@ const LAYERS: &[Layer] = &[
     ice::LAYER,
     nat::LAYER,
     turn::LAYER,
+    datachannel::LAYER,
 ];
 
 /// How long any one peer process may run before it is killed and its case fails.

@@ -28,7 +28,9 @@ Commands:
                            real third-party peers in a loopback-only network namespace and
                            write docs/interop.md (needs root; installs missing peers);
                            layers: stun, sdp (live SDPs from Chromium, wrtc, node-datachannel,
-                           aiortc and Pion, checked by rtc-sdp's sdp_check example);
+                           aiortc and Pion, checked by rtc-sdp's sdp_check example), ...,
+                           datachannel (our RTCPeerConnection against the same five peers,
+                           offering and answering);
                            --save (sdp): also write every captured SDP, byte for byte, to
                            crates/rtc-sdp/tests/corpus/<peer>-<kind>.sdp and its README
   bench [NAME] [--runs N]  run the criterion benches (the workspace's, then the side-by-side

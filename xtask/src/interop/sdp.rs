@@ -44,14 +44,14 @@ const GO_BUILD_TIMEOUT: Duration = Duration::from_secs(600);
 const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where Debian's golang-github-pion-webrtc.v3-dev puts Pion's sources.
-const PION_SOURCES: &str = "/usr/share/gocode/src/github.com/pion/webrtc";
-const PION_DEB: &str = "golang-github-pion-webrtc.v3-dev";
+pub(super) const PION_SOURCES: &str = "/usr/share/gocode/src/github.com/pion/webrtc";
+pub(super) const PION_DEB: &str = "golang-github-pion-webrtc.v3-dev";
 
 const CAPTURES_START: &str = "<!-- captures -->";
 const CAPTURES_END: &str = "<!-- /captures -->";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Peer {
+pub(super) enum Peer {
     Chromium,
     Wrtc,
     NodeDatachannel,
@@ -163,7 +163,7 @@ impl Peer {
     }
 
     /// Name and version, for the matrix.
-    fn version(self) -> String {
+    pub(super) fn version(self) -> String {
         match self {
             Self::Chromium => chromium_version(),
             Self::Wrtc => format!("@roamhq/wrtc {}", npm_version("@roamhq/wrtc")),
@@ -342,7 +342,7 @@ fn install(session: &Session) -> Vec<(Peer, Result<Launcher>)> {
     } else if !Path::new(PION_SOURCES).is_dir() {
         Err(missing(PION_SOURCES))
     } else {
-        build_pion(session).map(|program| Launcher {
+        build_pion(session, "sdp/pion", "pion-sdp").map(|program| Launcher {
             program,
             script: None,
         })
@@ -357,18 +357,21 @@ fn install(session: &Session) -> Vec<(Peer, Result<Launcher>)> {
     ]
 }
 
-/// Builds interop/sdp/pion/main.go against Debian's Pion sources in GOPATH mode. Debian
-/// installs Pion v3 without the `/v3` directory its import path has, hence the symlink.
-fn build_pion(session: &Session) -> Result<PathBuf> {
+/// Builds interop/`source`/main.go (`sdp/pion`, ...) against Debian's Pion sources in GOPATH
+/// mode into the scratch directory as `output`. Debian installs Pion v3 without the `/v3`
+/// directory its import path has, hence the symlink.
+pub(super) fn build_pion(session: &Session, source: &str, output: &str) -> Result<PathBuf> {
     let gopath = session.tmp().join("gopath");
     let link = gopath.join("src/github.com/pion/webrtc/v3");
     if let Some(parent) = link.parent() {
         fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
-    std::os::unix::fs::symlink(PION_SOURCES, &link)
-        .map_err(|e| format!("cannot link {}: {e}", link.display()))?;
-    let out = session.tmp().join("pion-sdp");
+    if fs::symlink_metadata(&link).is_err() {
+        std::os::unix::fs::symlink(PION_SOURCES, &link)
+            .map_err(|e| format!("cannot link {}: {e}", link.display()))?;
+    }
+    let out = session.tmp().join(output);
     let mut cmd = Command::new("go");
     cmd.env("GOPATH", format!("{}:/usr/share/gocode", gopath.display()))
         .env("GO111MODULE", "off")
@@ -378,13 +381,13 @@ fn build_pion(session: &Session) -> Result<PathBuf> {
         .args(["build", "-o"])
         .arg(&out)
         .arg("main.go")
-        .current_dir(interop_dir().join("sdp/pion"));
+        .current_dir(interop_dir().join(source));
     let built = util::run_with_timeout(&mut cmd, GO_BUILD_TIMEOUT)?;
     if built.success() && out.is_file() {
         Ok(out)
     } else {
         Err(format!(
-            "`go build` of interop/sdp/pion/main.go failed ({}): {}",
+            "`go build` of interop/{source}/main.go failed ({}): {}",
             built.describe(),
             util::tail(&built.stderr, 10)
         ))
@@ -656,7 +659,7 @@ fn old_row<'a>(readme: &'a str, file: &str) -> Option<&'a str> {
 
 /// The peer with everything that made it, for the corpus README and the report (no commas:
 /// the report joins the peers with them).
-fn peer_provenance(peer: Peer) -> String {
+pub(super) fn peer_provenance(peer: Peer) -> String {
     match peer {
         Peer::Chromium => format!(
             "{} (Debian `{}`; headless, driven by playwright-core {})",
@@ -690,7 +693,7 @@ fn versions() -> Vec<String> {
 }
 
 /// `chromium --version`'s "Chromium 156.0.8078.79", or "Chromium (not installed)".
-fn chromium_version() -> String {
+pub(super) fn chromium_version() -> String {
     Command::new("chromium")
         .arg("--version")
         .output()
@@ -705,14 +708,14 @@ fn chromium_version() -> String {
 }
 
 /// Just the version of an installed Debian package (or "(not installed)").
-fn deb_version_only(package: &str) -> String {
+pub(super) fn deb_version_only(package: &str) -> String {
     let full = super::deb_version(package);
     full.strip_prefix(package)
         .map_or(full.clone(), |v| v.trim().to_owned())
 }
 
 /// The version of an npm package in interop/node_modules.
-fn npm_version(package: &str) -> String {
+pub(super) fn npm_version(package: &str) -> String {
     let path = interop_dir()
         .join("node_modules")
         .join(package)
