@@ -13,6 +13,10 @@ function parseArgs(argv = process.argv.slice(2)) {
     else if (arg === '--answer') args.offerer = false;
     else if (arg === '--big') args.big = Number(argv[++i]);
     else if (arg === '--timeout') args.timeoutMs = Number(argv[++i]) * 1000;
+    // Relay only, through this TURN server (W3C iceTransportPolicy 'relay').
+    else if (arg === '--turn') {
+      args.turn = { urls: argv[++i], username: argv[++i], credential: argv[++i] };
+    }
     else throw new Error(`unknown argument ${arg}`);
   }
   if (args.offerer === null || !(args.big > 16384) || !(args.timeoutMs > 0)) {

@@ -19,7 +19,30 @@
         }
       },
     });
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    // With opts.turn: relay candidates only, through that TURN server (and the row checks in
+    // getStats that the selected pair's local candidate is a relay one).
+    const pc = new RTCPeerConnection(opts.turn
+      ? { iceServers: [opts.turn], iceTransportPolicy: 'relay' }
+      : { iceServers: [] });
+    let relayChecked = false;
+    async function checkRelay() {
+      const stats = await pc.getStats();
+      let pair = null;
+      stats.forEach((s) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+      });
+      if (!pair) {
+        stats.forEach((s) => {
+          if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+        });
+      }
+      const local = pair && stats.get(pair.localCandidateId);
+      const remote = pair && stats.get(pair.remoteCandidateId);
+      if (!local) return sc.fail('relay only: no selected candidate pair in getStats');
+      sc.fact(`selected pair: ${local.candidateType} ${local.address}:${local.port} (via ${opts.turn.urls}) -> ${remote ? `${remote.candidateType} ${remote.address}:${remote.port}` : '?'}`);
+      if (local.candidateType !== 'relay') sc.fail(`relay only, but the selected local candidate is ${local.candidateType}`);
+      return undefined;
+    }
 
     // Candidates wait until our description is out: the Rust side takes candidates only
     // after the description they belong to.
@@ -46,6 +69,10 @@
       sc.log(`connection ${pc.connectionState}, ICE ${pc.iceConnectionState}`);
       if (pc.connectionState === 'connected' || pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
         sc.connected();
+        if (opts.turn && !relayChecked) {
+          relayChecked = true;
+          checkRelay().catch((err) => sc.fail(`getStats: ${err}`));
+        }
       }
       if (pc.connectionState === 'failed' || pc.iceConnectionState === 'failed') sc.fail('the connection failed');
     };

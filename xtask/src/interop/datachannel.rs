@@ -61,6 +61,8 @@ const SHOWN: usize = 240;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Peer {
     Chromium,
+    /// Chromium with `iceTransportPolicy: 'relay'` through our TURN server (issue 8).
+    ChromiumRelay,
     Wrtc,
     NodeDatachannel,
     Aiortc,
@@ -68,8 +70,9 @@ enum Peer {
 }
 
 impl Peer {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::Chromium,
+        Self::ChromiumRelay,
         Self::Wrtc,
         Self::NodeDatachannel,
         Self::Aiortc,
@@ -79,6 +82,7 @@ impl Peer {
     fn name(self) -> &'static str {
         match self {
             Self::Chromium => "Chromium",
+            Self::ChromiumRelay => "Chromium (relay only, through rtc-turn)",
             Self::Wrtc => "@roamhq/wrtc",
             Self::NodeDatachannel => "node-datachannel",
             Self::Aiortc => "aiortc",
@@ -88,7 +92,7 @@ impl Peer {
 
     fn sdp(self) -> SdpPeer {
         match self {
-            Self::Chromium => SdpPeer::Chromium,
+            Self::Chromium | Self::ChromiumRelay => SdpPeer::Chromium,
             Self::Wrtc => SdpPeer::Wrtc,
             Self::NodeDatachannel => SdpPeer::NodeDatachannel,
             Self::Aiortc => SdpPeer::Aiortc,
@@ -116,6 +120,7 @@ fn interop_dir() -> PathBuf {
 fn versions() -> Vec<String> {
     Peer::ALL
         .iter()
+        .filter(|p| **p != Peer::ChromiumRelay)
         .map(|p| sdp::peer_provenance(p.sdp()))
         .collect()
 }
@@ -136,6 +141,8 @@ fn run(session: &Session) -> Result<Vec<CaseResult>> {
         program: ours,
         args: Vec::new(),
     };
+    // Our TURN server for the relay-only Chromium rows, for the whole layer.
+    let _turn = start_turn_server(session)?;
     println!(
         "setup (install, builds) took {}",
         util::format_elapsed(started.elapsed())
@@ -162,6 +169,42 @@ fn run(session: &Session) -> Result<Vec<CaseResult>> {
         util::format_elapsed(started.elapsed())
     );
     Ok(results)
+}
+
+/// Where the relay rows' TURN server listens, and its user.
+const TURN_LISTEN: &str = "127.0.0.1:3479";
+const TURN_USER: &str = "dc";
+const TURN_PASSWORD: &str = "relay-secret";
+
+/// Builds and starts `rtc-turn`'s example server in the namespace (loopback peers allowed:
+/// the Rust peer's host candidate is 127.0.0.1).
+fn start_turn_server(session: &Session) -> Result<util::Background> {
+    util::run(util::cargo().args([
+        "build",
+        "-p",
+        "rtc-turn",
+        "--example",
+        "turn_server",
+        "--locked",
+    ]))?;
+    let server = util::target_dir().join("debug/examples/turn_server");
+    let mut turn = util::Background::spawn(
+        "rtc-turn turn_server",
+        session.command(&server).args([
+            "--listen",
+            TURN_LISTEN,
+            "--user",
+            &format!("{TURN_USER}:{TURN_PASSWORD}"),
+            "--realm",
+            "datachannel.test",
+            "--ports",
+            "49300-49340",
+            "--allow-loopback-peers",
+        ]),
+        &session.tmp().join("dc_turn_server.log"),
+    )?;
+    turn.wait_for_line(|line| line.contains("listening on"), Duration::from_secs(20))?;
+    Ok(turn)
 }
 
 /// What libdatachannel prints when it lost [`run_row_once_more_on_race`]'s race.
@@ -255,8 +298,18 @@ fn install(session: &Session) -> Vec<(Peer, Result<Launcher>)> {
             args: Vec::new(),
         })
     };
+    let chromium_relay = chromium.clone().map(|mut l| {
+        l.args.extend([
+            "--turn".to_owned(),
+            format!("turn:{TURN_LISTEN}?transport=udp"),
+            TURN_USER.to_owned(),
+            TURN_PASSWORD.to_owned(),
+        ]);
+        l
+    });
     vec![
         (Peer::Chromium, chromium),
+        (Peer::ChromiumRelay, chromium_relay),
         (Peer::Wrtc, node("wrtc.js")),
         (Peer::NodeDatachannel, node("ndc.js")),
         (Peer::Aiortc, aiortc),
