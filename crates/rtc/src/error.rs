@@ -17,3 +17,10 @@ pub enum Error {
     #[error("closed")]
     Closed,
 }
+
+impl From<rtc_dtls::Error> for Error {
+    /// A certificate that could not be made or used (`rtc_dtls::Certificate::generate`).
+    fn from(e: rtc_dtls::Error) -> Self {
+        Self::Peer(rtc_peer::Error::Dtls(e))
+    }
+}
