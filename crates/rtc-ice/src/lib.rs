@@ -7,7 +7,8 @@
 //!
 //! ```no_run
 //! # use std::{io::ErrorKind, net::UdpSocket, time::{Duration, Instant}};
-//! # fn run(socket: UdpSocket, mut agent: rtc_ice::Agent) -> std::io::Result<()> {
+//! // `now()` is the driver's clock (std::time::Instant::now in a real program).
+//! # fn run(socket: UdpSocket, mut agent: rtc_ice::Agent, now: impl Fn() -> Instant) -> std::io::Result<()> {
 //! let (local, mut buf) = (socket.local_addr()?, [0u8; 1500]);
 //! loop {
 //!     while let Some(t) = agent.poll_transmit() {
@@ -15,19 +16,19 @@
 //!     }
 //!     while let Some(_event) = agent.poll_event() { /* trickle candidates, follow the state */ }
 //!     let wait = agent.poll_timeout().map_or(Duration::from_millis(100), |t| {
-//!         t.saturating_duration_since(Instant::now())
+//!         t.saturating_duration_since(now())
 //!     });
 //!     socket.set_read_timeout(Some(wait.max(Duration::from_millis(1))))?;
 //!     match socket.recv_from(&mut buf) {
 //!         Ok((n, from)) => {
-//!             if !agent.handle_packet(Instant::now(), local, from, &buf[..n]) {
+//!             if !agent.handle_packet(now(), local, from, &buf[..n]) {
 //!                 // Not STUN: DTLS or media, the application's.
 //!             }
 //!         }
 //!         Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
 //!         Err(e) => return Err(e),
 //!     }
-//!     agent.handle_timeout(Instant::now()); // a spurious call does nothing
+//!     agent.handle_timeout(now()); // a spurious call does nothing
 //! }
 //! # }
 //! ```
