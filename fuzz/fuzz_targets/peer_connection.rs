@@ -14,7 +14,10 @@ use rtc_peer::{Config, DataChannelInit, PeerConnection, RtcSessionDescriptionIni
 fn config() -> Config {
     static CERT: OnceLock<rtc_dtls::Certificate> = OnceLock::new();
     Config {
-        certificate: Some(CERT.get_or_init(|| rtc_dtls::Certificate::generate().unwrap()).clone()),
+        certificate: Some(
+            CERT.get_or_init(|| rtc_dtls::Certificate::generate().unwrap())
+                .clone(),
+        ),
         ..Config::default()
     }
 }

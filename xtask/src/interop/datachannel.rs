@@ -203,7 +203,10 @@ fn start_turn_server(session: &Session) -> Result<util::Background> {
         ]),
         &session.tmp().join("dc_turn_server.log"),
     )?;
-    turn.wait_for_line(|line| line.contains("listening on"), Duration::from_secs(20))?;
+    turn.wait_for_line(
+        |line| line.contains("listening on"),
+        Duration::from_secs(20),
+    )?;
     Ok(turn)
 }
 
