@@ -3,7 +3,7 @@
 //! takes an Annex B access unit; the depacketizer gives one back, with 4-byte start codes.
 
 use super::{Admit, Assembler, Depacketizer, Frame, FrameStart, PacketInfo, Packetizer};
-use crate::files::annexb::{AnnexBCodec, nal_units};
+use crate::files::annexb::{AnnexBCodec, collect_nal_units};
 use crate::wire::Reader;
 use crate::{ParseError, WriteError};
 
@@ -23,6 +23,8 @@ const START_CODE: [u8; 4] = [0, 0, 0, 1];
 #[derive(Debug, Clone, Default)]
 pub struct H264Packetizer {
     buf: Vec<u8>,
+    /// The access unit's NAL units, (offset, length).
+    nals: Vec<(usize, usize)>,
 }
 
 impl H264Packetizer {
@@ -39,16 +41,18 @@ impl Packetizer for H264Packetizer {
         max_payload_len: usize,
         out: &mut dyn FnMut(&[u8], bool),
     ) -> Result<(), WriteError> {
-        let nals = || nal_units(frame).map(|n| n.data);
-        if nals().next().is_none() {
+        let Self { buf, nals } = self;
+        collect_nal_units(frame, nals);
+        let nal = |&(at, len): &(usize, usize)| frame.get(at..at + len).unwrap_or_default();
+        if nals.is_empty() {
             return Err(WriteError::InvalidFrame("access unit without a NAL unit"));
         }
-        for nal in nals() {
-            if matches!(nal.first().map(|b| b & 0x1F), Some(0 | 24..=31)) {
+        for n in nals.iter().map(nal) {
+            if matches!(n.first().map(|b| b & 0x1F), Some(0 | 24..=31)) {
                 // RFC 6184 §5.2: these types are the payload format's own, or undefined.
                 return Err(WriteError::InvalidFrame("NAL unit type 0 or 24..=31"));
             }
-            if nal.len() > max_payload_len && max_payload_len < 3 {
+            if n.len() > max_payload_len && max_payload_len < 3 {
                 // An FU-A needs its indicator, its header and a byte of the NAL unit.
                 return Err(WriteError::PayloadLimitTooSmall {
                     limit: max_payload_len,
@@ -56,44 +60,49 @@ impl Packetizer for H264Packetizer {
                 });
             }
         }
-        let mut pending = nals().peekable();
-        while let Some(nal) = pending.next() {
-            if nal.len() > max_payload_len {
-                fragment(nal, max_payload_len, &mut self.buf, &mut |p, last| {
-                    out(p, last && pending.peek().is_none());
+        let count = nals.len();
+        let mut i = 0;
+        while let Some(first) = nals.get(i).map(nal) {
+            let last_unit = i + 1 == count;
+            if first.len() > max_payload_len {
+                fragment(first, max_payload_len, buf, &mut |p, last| {
+                    out(p, last && last_unit);
                 });
+                i += 1;
                 continue;
             }
             // Aggregate the following NAL units while they fit (RFC 6184 §5.7.1: 1 byte of
             // STAP-A header, then a 16-bit size before each NAL unit).
-            let mut size = 1 + 2 + nal.len();
-            let mut group_end = 0;
-            for next in pending.clone() {
+            let mut size = 1 + 2 + first.len();
+            let mut end = i + 1;
+            while let Some(next) = nals.get(end).map(nal) {
                 if size + 2 + next.len() > max_payload_len {
                     break;
                 }
                 size += 2 + next.len();
-                group_end += 1;
+                end += 1;
             }
-            if group_end == 0 {
-                out(nal, pending.peek().is_none());
+            if end == i + 1 {
+                out(first, last_unit);
+                i += 1;
                 continue;
             }
-            self.buf.clear();
-            self.buf.push(0);
+            buf.clear();
+            buf.push(0);
             let (mut forbidden, mut nri) = (0u8, 0u8);
-            for n in std::iter::once(nal).chain(pending.by_ref().take(group_end)) {
+            for n in nals.get(i..end).unwrap_or_default().iter().map(nal) {
                 // F is the OR of the F bits, NRI the highest NRI (RFC 6184 §5.7.1).
                 let h = n.first().copied().unwrap_or(0);
                 forbidden |= h & 0x80;
                 nri = nri.max(h & 0x60);
-                self.buf.extend_from_slice(&(n.len() as u16).to_be_bytes());
-                self.buf.extend_from_slice(n);
+                buf.extend_from_slice(&(n.len() as u16).to_be_bytes());
+                buf.extend_from_slice(n);
             }
-            if let Some(first) = self.buf.first_mut() {
+            if let Some(first) = buf.first_mut() {
                 *first = forbidden | nri | STAP_A;
             }
-            out(&self.buf, pending.peek().is_none());
+            out(buf, end == count);
+            i = end;
         }
         Ok(())
     }

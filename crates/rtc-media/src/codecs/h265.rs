@@ -4,7 +4,7 @@
 //! codes.
 
 use super::{Admit, Assembler, Depacketizer, Frame, FrameStart, PacketInfo, Packetizer};
-use crate::files::annexb::{AnnexBCodec, nal_units};
+use crate::files::annexb::{AnnexBCodec, collect_nal_units};
 use crate::wire::Reader;
 use crate::{ParseError, WriteError};
 
@@ -37,6 +37,8 @@ fn first_two(nal: &[u8]) -> [u8; 2] {
 #[derive(Debug, Clone, Default)]
 pub struct H265Packetizer {
     buf: Vec<u8>,
+    /// The access unit's NAL units, (offset, length).
+    nals: Vec<(usize, usize)>,
 }
 
 impl H265Packetizer {
@@ -53,20 +55,22 @@ impl Packetizer for H265Packetizer {
         max_payload_len: usize,
         out: &mut dyn FnMut(&[u8], bool),
     ) -> Result<(), WriteError> {
-        let nals = || nal_units(frame).map(|n| n.data);
-        if nals().next().is_none() {
+        let Self { buf, nals } = self;
+        collect_nal_units(frame, nals);
+        let nal = |&(at, len): &(usize, usize)| frame.get(at..at + len).unwrap_or_default();
+        if nals.is_empty() {
             return Err(WriteError::InvalidFrame("access unit without a NAL unit"));
         }
-        for nal in nals() {
-            if nal.len() < 2 || nal.get(1).is_some_and(|b| b & 0x07 == 0) {
+        for n in nals.iter().map(nal) {
+            if n.len() < 2 || n.get(1).is_some_and(|b| b & 0x07 == 0) {
                 // H.265 §7.4.2.2: a 2-byte header with nuh_temporal_id_plus1 > 0.
                 return Err(WriteError::InvalidFrame("H.265 NAL unit header"));
             }
-            if nal_type(nal) >= AP {
+            if nal_type(n) >= AP {
                 // RFC 7798 §4.4: types 48..=50 are the payload format's; 51..=63 undefined.
                 return Err(WriteError::InvalidFrame("NAL unit type 48..=63"));
             }
-            if nal.len() > max_payload_len && max_payload_len < 4 {
+            if n.len() > max_payload_len && max_payload_len < 4 {
                 // An FU needs its 2-byte payload header, its header and a byte of data.
                 return Err(WriteError::PayloadLimitTooSmall {
                     limit: max_payload_len,
@@ -74,45 +78,50 @@ impl Packetizer for H265Packetizer {
                 });
             }
         }
-        let mut pending = nals().peekable();
-        while let Some(nal) = pending.next() {
-            if nal.len() > max_payload_len {
-                fragment(nal, max_payload_len, &mut self.buf, &mut |p, last| {
-                    out(p, last && pending.peek().is_none());
+        let count = nals.len();
+        let mut i = 0;
+        while let Some(first) = nals.get(i).map(nal) {
+            let last_unit = i + 1 == count;
+            if first.len() > max_payload_len {
+                fragment(first, max_payload_len, buf, &mut |p, last| {
+                    out(p, last && last_unit);
                 });
+                i += 1;
                 continue;
             }
             // RFC 7798 §4.4.2: a 2-byte payload header, then a 16-bit size before each unit.
-            let mut size = 2 + 2 + nal.len();
-            let mut group_end = 0;
-            for next in pending.clone() {
+            let mut size = 2 + 2 + first.len();
+            let mut end = i + 1;
+            while let Some(next) = nals.get(end).map(nal) {
                 if size + 2 + next.len() > max_payload_len {
                     break;
                 }
                 size += 2 + next.len();
-                group_end += 1;
+                end += 1;
             }
-            if group_end == 0 {
-                out(nal, pending.peek().is_none());
+            if end == i + 1 {
+                out(first, last_unit);
+                i += 1;
                 continue;
             }
-            self.buf.clear();
-            self.buf.extend_from_slice(&[0, 0]);
+            buf.clear();
+            buf.extend_from_slice(&[0, 0]);
             let (mut f, mut layer, mut tid) = (0u8, u8::MAX, u8::MAX);
-            for n in std::iter::once(nal).chain(pending.by_ref().take(group_end)) {
+            for n in nals.get(i..end).unwrap_or_default().iter().map(nal) {
                 // F is the OR of the F bits, LayerId and TID the lowest (RFC 7798 §4.4.2).
                 let (nf, nl, nt) = header_fields(first_two(n));
                 f |= nf;
                 layer = layer.min(nl);
                 tid = tid.min(nt);
-                self.buf.extend_from_slice(&(n.len() as u16).to_be_bytes());
-                self.buf.extend_from_slice(n);
+                buf.extend_from_slice(&(n.len() as u16).to_be_bytes());
+                buf.extend_from_slice(n);
             }
-            if let Some([h0, h1]) = self.buf.get_mut(..2) {
+            if let Some([h0, h1]) = buf.get_mut(..2) {
                 *h0 = f | AP << 1 | layer >> 5;
                 *h1 = (layer & 0x1F) << 3 | tid;
             }
-            out(&self.buf, pending.peek().is_none());
+            out(buf, end == count);
+            i = end;
         }
         Ok(())
     }
@@ -250,6 +259,7 @@ impl Depacketizer for H265Depacketizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::nal_units;
 
     fn at(seq: u16, ts: u32, marker: bool) -> PacketInfo {
         PacketInfo {

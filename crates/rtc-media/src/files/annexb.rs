@@ -18,9 +18,23 @@ pub struct NalUnit<'a> {
 
 /// Position of the first `00 00 01` in `bytes`.
 fn find_start_code(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
-    while let Some(window) = bytes.get(i..i + 3) {
-        match window {
+    loop {
+        // Eight bytes without a zero byte cannot hold the start of a start code: skip them
+        // whole (the classic "has a zero byte" test on a 64-bit word).
+        while let Some(word) = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        {
+            let w = u64::from_le_bytes(word);
+            if w.wrapping_sub(ONES) & !w & HIGHS != 0 {
+                break;
+            }
+            i += 8;
+        }
+        match bytes.get(i..i + 3)? {
             [0, 0, 1] => return Some(i),
             // A 1 or a non-zero byte in the middle cannot be part of a start code: skip ahead.
             [_, _, 0] => i += 1,
@@ -28,7 +42,13 @@ fn find_start_code(bytes: &[u8]) -> Option<usize> {
             _ => i += 3,
         }
     }
-    None
+}
+
+/// The NAL units of `frame` as (offset, length) pairs into `out` (cleared first): one pass
+/// over the bytes, for packetizers that look ahead.
+pub(crate) fn collect_nal_units(frame: &[u8], out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    out.extend(nal_units(frame).map(|n| (n.offset, n.data.len())));
 }
 
 /// Splits a byte stream into NAL units. Empty NAL units are skipped; bytes before the first
@@ -217,6 +237,38 @@ pub fn write_nal_unit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word-at-a-time search finds what a byte-by-byte one finds, wherever the start code
+    /// sits relative to the 8-byte words, among zero runs and near misses.
+    #[test]
+    fn start_code_search_matches_the_naive_one() {
+        let naive = |b: &[u8]| b.windows(3).position(|w| w == [0, 0, 1]);
+        let mut state = 0x1234_5678_9abc_def0u64;
+        for len in 0..200 {
+            for _ in 0..50 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        // Mostly zeros and ones, so start codes and near misses are common.
+                        match state % 8 {
+                            0..=3 => 0,
+                            4 | 5 => 1,
+                            _ => (state >> 8) as u8,
+                        }
+                    })
+                    .collect();
+                assert_eq!(find_start_code(&bytes), naive(&bytes), "{bytes:?}");
+            }
+        }
+        let mut long = vec![0xFFu8; 1000];
+        for at in 0..997 {
+            long[at..at + 3].copy_from_slice(&[0, 0, 1]);
+            assert_eq!(find_start_code(&long), Some(at));
+            long[at..at + 3].copy_from_slice(&[0xFF; 3]);
+        }
+    }
 
     #[test]
     fn splits_on_three_and_four_byte_start_codes() {
