@@ -619,7 +619,9 @@ impl Agent {
             self.last_consent = Some(now);
             self.consent_at = Some(now + self.config.consent_interval);
             let transport = self.local_candidates[self.pairs[i].local].transport;
-            let (local, remote) = self.selected_pair().expect("just selected");
+            let Some((local, remote)) = self.selected_pair() else {
+                return;
+            };
             // A relayed pair gets a channel (RFC 8656 §12): 4 bytes of overhead instead of a
             // Send indication's 36.
             if let Some(r) = self
