@@ -1,0 +1,364 @@
+//! The one task that owns a peer connection's sans-IO core and its socket. Handles talk to it
+//! through a command channel; it answers on oneshot channels and pushes events and messages
+//! into per-receiver channels. No locks are shared with the application.
+
+#![allow(clippy::disallowed_methods)] // the driver owns the clock
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+use rtc_peer::{
+    ChannelId, DataChannelInit, DataChannelState, Event, PeerConnection, RtcIceCandidateInit,
+    RtcSessionDescriptionInit, StatsReport,
+};
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{debug, trace, warn};
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::Semaphore;
+
+use crate::data_channel::{
+    DataChannelMessage, DataChannelSender, HIGH_WATER, RTCDataChannel, Shared,
+};
+use crate::{Error, PeerConnectionEvent};
+
+type Reply<T> = oneshot::Sender<Result<T, Error>>;
+
+/// What a handle asks of the driver.
+#[derive(Debug)]
+pub(crate) enum Command {
+    CreateOffer(Reply<RtcSessionDescriptionInit>),
+    CreateAnswer(Reply<RtcSessionDescriptionInit>),
+    SetLocal(RtcSessionDescriptionInit, Reply<()>),
+    SetRemote(RtcSessionDescriptionInit, Reply<()>),
+    AddCandidate(RtcIceCandidateInit, Reply<()>),
+    LocalDescription(oneshot::Sender<Option<RtcSessionDescriptionInit>>),
+    CreateChannel {
+        label: String,
+        init: DataChannelInit,
+        reply: Reply<RTCDataChannel>,
+    },
+    Send {
+        id: ChannelId,
+        binary: bool,
+        data: Bytes,
+        /// The credit the sender took for it.
+        credit: u32,
+    },
+    BufferedAmount {
+        id: ChannelId,
+        reply: oneshot::Sender<usize>,
+    },
+    CloseChannel(ChannelId),
+    Stats(oneshot::Sender<StatsReport>),
+    Close(oneshot::Sender<()>),
+}
+
+struct ChannelPipes {
+    state: watch::Sender<DataChannelState>,
+    messages: mpsc::UnboundedSender<DataChannelMessage>,
+    shared: Arc<Shared>,
+    /// Credit taken by messages handed to the association and not given back yet.
+    held: usize,
+}
+
+pub(crate) struct Driver {
+    pc: PeerConnection,
+    socket: UdpSocket,
+    local: SocketAddr,
+    /// Weak, so that the driver ends when every handle is gone.
+    commands_tx: mpsc::WeakUnboundedSender<Command>,
+    events: mpsc::UnboundedSender<PeerConnectionEvent>,
+    channels: HashMap<ChannelId, ChannelPipes>,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        pc: PeerConnection,
+        socket: UdpSocket,
+        commands_tx: mpsc::WeakUnboundedSender<Command>,
+        events: mpsc::UnboundedSender<PeerConnectionEvent>,
+    ) -> io::Result<Self> {
+        let local = socket.local_addr()?;
+        Ok(Self {
+            pc,
+            socket,
+            local,
+            commands_tx,
+            events,
+            channels: HashMap::new(),
+        })
+    }
+
+    pub(crate) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        // It ends on close(), or when every handle (the peer connection's and its channels')
+        // is gone and the command channel with them.
+        let mut buf = vec![0u8; 65536];
+        loop {
+            self.dispatch();
+            self.flush().await;
+            if self.pc.is_closed() {
+                break;
+            }
+            let timeout = self.pc.poll_timeout();
+            let sleep = async {
+                match timeout {
+                    Some(t) => tokio::time::sleep_until(t.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                received = self.socket.recv_from(&mut buf) => {
+                    match received {
+                        Ok((n, from)) => {
+                            let now = Instant::now();
+                            self.pc.handle_input(now, self.local, from, &buf[..n]);
+                            // Drain what else is queued before flushing (fewer wake-ups).
+                            for _ in 0..64 {
+                                match self.socket.try_recv_from(&mut buf) {
+                                    Ok((n, from)) => self.pc.handle_input(now, self.local, from, &buf[..n]),
+                                    Err(_) => break,
+                                }
+                            }
+                        }
+                        Err(e) => trace!("recv: {e}"),
+                    }
+                }
+                command = commands.recv() => {
+                    match command {
+                        Some(c) => self.command(c),
+                        None => break,
+                    }
+                    // More commands queued (a burst of sends): take them now.
+                    for _ in 0..256 {
+                        match commands.try_recv() {
+                            Ok(c) => self.command(c),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                () = sleep => self.pc.handle_timeout(Instant::now()),
+            }
+        }
+        if !self.pc.is_closed() {
+            self.pc.close(Instant::now());
+            self.flush().await;
+        }
+        debug!("peer connection driver ends");
+    }
+
+    /// Gives back the credit of bytes that left the association's send buffer.
+    fn release_credit(&mut self) {
+        for (id, p) in self.channels.iter_mut().filter(|(_, p)| p.held > 0) {
+            let buffered = self.pc.buffered_amount(*id);
+            if buffered < p.held {
+                p.shared.credit.add_permits(p.held - buffered);
+                p.held = buffered;
+            }
+        }
+    }
+
+    async fn flush(&mut self) {
+        self.release_credit();
+        while let Some(t) = self.pc.poll_transmit() {
+            if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
+                trace!("send to {}: {e}", t.destination);
+            }
+        }
+    }
+
+    fn dispatch(&mut self) {
+        while let Some(e) = self.pc.poll_event() {
+            match e {
+                Event::ChannelMessage { id, binary, data } => {
+                    if let Some(p) = self.channels.get(&id) {
+                        let _ = p.messages.send(DataChannelMessage {
+                            is_string: !binary,
+                            data,
+                        });
+                    }
+                }
+                Event::ChannelOpen(id) => {
+                    let max = self.pc.remote_max_message_size();
+                    if let Some(p) = self.channels.get(&id) {
+                        p.shared.max_message_size.store(max, Ordering::Relaxed);
+                        let _ = p.state.send(DataChannelState::Open);
+                    }
+                }
+                Event::ChannelClosed(id) => {
+                    if let Some(p) = self.channels.remove(&id) {
+                        let _ = p.state.send(DataChannelState::Closed);
+                        // Wakes senders waiting for credit: they get Closed.
+                        p.shared.credit.close();
+                    }
+                }
+                Event::BufferedAmountLow(_) => {}
+                Event::DataChannel {
+                    id,
+                    label,
+                    protocol,
+                } => {
+                    if let Some(channel) = self.pipes(id, label, protocol, DataChannelState::Open) {
+                        let _ = self.events.send(PeerConnectionEvent::DataChannel(channel));
+                    }
+                }
+                Event::IceCandidate(c) => {
+                    let _ = self.events.send(PeerConnectionEvent::IceCandidate(c));
+                }
+                Event::IceGatheringStateChange(s) => {
+                    let _ = self
+                        .events
+                        .send(PeerConnectionEvent::IceGatheringStateChange(s));
+                }
+                Event::IceConnectionStateChange(s) => {
+                    let _ = self
+                        .events
+                        .send(PeerConnectionEvent::IceConnectionStateChange(s));
+                }
+                Event::ConnectionStateChange(s) => {
+                    debug!("connection state {s:?}");
+                    let _ = self
+                        .events
+                        .send(PeerConnectionEvent::ConnectionStateChange(s));
+                }
+                Event::SignalingStateChange(s) => {
+                    let _ = self
+                        .events
+                        .send(PeerConnectionEvent::SignalingStateChange(s));
+                }
+                Event::NegotiationNeeded => {
+                    let _ = self.events.send(PeerConnectionEvent::NegotiationNeeded);
+                }
+                other => trace!("event {other:?}"),
+            }
+        }
+    }
+
+    fn pipes(
+        &mut self,
+        id: ChannelId,
+        label: String,
+        protocol: String,
+        state: DataChannelState,
+    ) -> Option<RTCDataChannel> {
+        let commands = self.commands_tx.upgrade()?;
+        let (state_tx, state_rx) = watch::channel(state);
+        let (messages_tx, messages_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            credit: Semaphore::new(HIGH_WATER),
+            max_message_size: self.pc.remote_max_message_size().into(),
+        });
+        self.channels.insert(
+            id,
+            ChannelPipes {
+                state: state_tx,
+                messages: messages_tx,
+                shared: shared.clone(),
+                held: 0,
+            },
+        );
+        Some(RTCDataChannel {
+            sender: DataChannelSender {
+                id,
+                commands,
+                state: state_rx,
+                shared,
+            },
+            label,
+            protocol,
+            messages: messages_rx,
+        })
+    }
+
+    fn command(&mut self, c: Command) {
+        let now = Instant::now();
+        match c {
+            Command::CreateOffer(r) => {
+                let _ = r.send(self.pc.create_offer().map_err(Into::into));
+            }
+            Command::CreateAnswer(r) => {
+                let _ = r.send(self.pc.create_answer().map_err(Into::into));
+            }
+            Command::SetLocal(d, r) => {
+                let _ = r.send(self.pc.set_local_description(now, d).map_err(Into::into));
+            }
+            Command::SetRemote(d, r) => {
+                let _ = r.send(self.pc.set_remote_description(now, d).map_err(Into::into));
+            }
+            Command::AddCandidate(c, r) => {
+                let _ = r.send(self.pc.add_ice_candidate(now, &c).map_err(Into::into));
+            }
+            Command::LocalDescription(r) => {
+                let _ = r.send(self.pc.local_description());
+            }
+            Command::CreateChannel { label, init, reply } => {
+                let protocol = init.protocol.clone();
+                match self.pc.create_data_channel(now, &label, init) {
+                    Ok(id) => {
+                        let state = self.pc.channel_state(id);
+                        let channel = self.pipes(id, label, protocol, state).ok_or(Error::Closed);
+                        let _ = reply.send(channel);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.into()));
+                    }
+                }
+            }
+            Command::Send {
+                id,
+                binary,
+                data,
+                credit,
+            } => {
+                let result = if binary {
+                    self.pc.send_binary(now, id, data)
+                } else {
+                    match std::str::from_utf8(&data) {
+                        Ok(text) => self.pc.send_text(now, id, text),
+                        Err(_) => Err(rtc_peer::Error::ChannelParameters("text")),
+                    }
+                };
+                if let Some(p) = self.channels.get_mut(&id) {
+                    match result {
+                        Ok(()) => p.held += credit as usize,
+                        Err(e) => {
+                            // The sender checked state and size; what is left (the channel
+                            // closing meanwhile) loses the message, as W3C send() on a
+                            // closing channel does.
+                            debug!("send on {id:?}: {e}");
+                            p.shared.credit.add_permits(credit as usize);
+                        }
+                    }
+                }
+            }
+            Command::BufferedAmount { id, reply } => {
+                let _ = reply.send(self.pc.buffered_amount(id));
+            }
+            Command::CloseChannel(id) => {
+                if self.pc.close_channel(now, id).is_err() {
+                    warn!("close of unknown channel {id:?}");
+                }
+            }
+            Command::Stats(r) => {
+                let timestamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+                let _ = r.send(self.pc.stats(timestamp));
+            }
+            Command::Close(r) => {
+                self.pc.close(now);
+                for (_, p) in self.channels.drain() {
+                    let _ = p.state.send(DataChannelState::Closed);
+                    p.shared.credit.close();
+                }
+                let _ = r.send(());
+            }
+        }
+    }
+}
