@@ -180,6 +180,18 @@ fn connects_in_every_role_combination() {
 }
 
 #[test]
+fn a_single_pair_is_nominated_as_soon_as_it_succeeds() {
+    // With every pair done, regular nomination needs no delay (RFC 8445 §8.1.1): check,
+    // answer, nominating check, answer: two round trips of 20 ms, not Ta or 200 ms more.
+    let mut net = Net::new(true, false);
+    net.setup(&["10.0.0.1:5000"], &["10.0.0.2:6000"], true);
+    let start = net.now;
+    assert!(net.run_until(Duration::from_secs(10), Net::connected));
+    let took = net.now - start;
+    assert!(took <= Duration::from_millis(45), "connected after {took:?}");
+}
+
+#[test]
 fn picks_the_best_pair_among_several() {
     let mut net = Net::new(true, false);
     net.setup(

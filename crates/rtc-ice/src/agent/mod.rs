@@ -693,9 +693,18 @@ impl Agent {
             .min();
         // Nomination is due once a valid pair exists (after a TCP connection of the valid
         // list closed, there may be none for a while).
+        // With every pair done it is due at once (§8.1.1), not after the delay.
         let nominate = match (self.controlling, self.first_valid, self.nominated()) {
             (true, Some(t), false) if self.best_valid().is_some() => {
-                Some(t + self.config.nomination_delay)
+                let all_done = self
+                    .pairs
+                    .iter()
+                    .all(|p| matches!(p.state, PairState::Succeeded | PairState::Failed));
+                Some(if all_done {
+                    t
+                } else {
+                    t + self.config.nomination_delay
+                })
             }
             _ => None,
         };
