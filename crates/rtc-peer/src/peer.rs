@@ -617,9 +617,9 @@ impl PeerConnection {
                     pwd: remote.pwd.clone(),
                 },
             );
-            for c in &remote.candidates {
-                // A candidate we cannot use (TCP, another component) is skipped, as browsers
-                // skip them.
+            for c in remote.candidates.iter().filter(|c| usable_candidate(c)) {
+                // A candidate we cannot use (another component, a bad line) is skipped, as
+                // browsers skip them.
                 let _ = agent.add_remote_candidate_sdp(now, c);
             }
             if remote.end_of_candidates {
@@ -677,6 +677,10 @@ impl PeerConnection {
         let agent = self.agent.as_mut().ok_or(Error::Closed)?;
         if candidate.is_end_of_candidates() {
             agent.set_remote_end_of_candidates();
+        } else if !usable_candidate(&candidate.candidate) {
+            // A TCP candidate (Chromium signals them): this connection's driver has UDP
+            // sockets only, so it is ignored, as W3C allows for candidates a transport does
+            // not support.
         } else {
             agent
                 .add_remote_candidate_sdp(now, &candidate.candidate)
@@ -1567,6 +1571,14 @@ impl PeerConnection {
             ufrag: &self.credentials.ufrag,
         }
     }
+}
+
+/// Whether a signalled candidate is one this peer connection can use: UDP (the driver owns
+/// UDP sockets only; ICE-TCP stays with rtc-ice users who drive TCP themselves). Lines that
+/// do not parse are left to the agent, which refuses them.
+fn usable_candidate(line: &str) -> bool {
+    let line = line.strip_prefix("a=").unwrap_or(line);
+    rtc_sdp::attributes::Candidate::parse_init(line).map_or(true, |c| !c.is_tcp())
 }
 
 fn next_mid(sections: &[Section]) -> String {

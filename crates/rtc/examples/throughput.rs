@@ -22,6 +22,12 @@ fn forward(from: Arc<RTCPeerConnection>, to: Arc<RTCPeerConnection>, channels: O
                 PeerConnectionEvent::IceCandidate(c) => {
                     let _ = to.add_ice_candidate(c).await;
                 }
+                PeerConnectionEvent::IceConnectionStateChange(s) if std::env::var_os("TIMING").is_some() => {
+                    eprintln!("{:?} ice {s:?}", std::time::SystemTime::now());
+                }
+                PeerConnectionEvent::ConnectionStateChange(s) if std::env::var_os("TIMING").is_some() => {
+                    eprintln!("{:?} connection {s:?}", std::time::SystemTime::now());
+                }
                 PeerConnectionEvent::DataChannel(ch) => {
                     if let Some(tx) = &channels {
                         let _ = tx.send(ch);
@@ -39,6 +45,9 @@ async fn main() -> Result<(), rtc::Error> {
     let mib: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(64);
     let size: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(65536);
     let start = Instant::now();
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("{:?} start", std::time::SystemTime::now());
+    }
     let a = Arc::new(RTCPeerConnection::new(config()).await?);
     let b = Arc::new(RTCPeerConnection::new(config()).await?);
     let chat = a.create_data_channel("bulk", RTCDataChannelInit::default()).await?;
@@ -53,6 +62,9 @@ async fn main() -> Result<(), rtc::Error> {
     forward(b.clone(), a.clone(), Some(tx));
     let mut remote = rx.recv().await.ok_or(rtc::Error::Closed)?;
     chat.opened().await?;
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("{:?} open", std::time::SystemTime::now());
+    }
     let setup = start.elapsed();
     let total = mib * 1024 * 1024;
     let count = total / size;

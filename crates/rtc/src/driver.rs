@@ -5,7 +5,7 @@
 #![allow(clippy::disallowed_methods)] // the driver owns the clock
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -14,6 +14,7 @@ use rtc_peer::{
     ChannelId, DataChannelInit, DataChannelState, Event, PeerConnection, RtcIceCandidateInit,
     RtcSessionDescriptionInit, StatsReport,
 };
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, trace, warn};
@@ -27,6 +28,9 @@ use crate::data_channel::{
     DataChannelMessage, DataChannelSender, HIGH_WATER, RTCDataChannel, Shared,
 };
 use crate::{Error, PeerConnectionEvent};
+
+/// Socket buffers asked for (the kernel caps them at its rmem_max/wmem_max).
+const SOCKET_BUFFER: usize = 4 * 1024 * 1024;
 
 type Reply<T> = oneshot::Sender<Result<T, Error>>;
 
@@ -71,7 +75,11 @@ struct ChannelPipes {
 pub(crate) struct Driver {
     pc: PeerConnection,
     socket: UdpSocket,
+    /// quinn-udp's state for the socket: GSO/GRO, batched receive.
+    udp: quinn_udp::UdpSocketState,
     local: SocketAddr,
+    recv_buf: Vec<u8>,
+    send_buf: Vec<u8>,
     /// Weak, so that the driver ends when every handle is gone.
     commands_tx: mpsc::WeakUnboundedSender<Command>,
     events: mpsc::UnboundedSender<PeerConnectionEvent>,
@@ -86,9 +94,18 @@ impl Driver {
         events: mpsc::UnboundedSender<PeerConnectionEvent>,
     ) -> io::Result<Self> {
         let local = socket.local_addr()?;
+        let udp = quinn_udp::UdpSocketState::new((&socket).into())?;
+        // A bulk transfer fills the default buffers (about 200 kB) in a few milliseconds.
+        let _ = udp.set_recv_buffer_size((&socket).into(), SOCKET_BUFFER);
+        let _ = udp.set_send_buffer_size((&socket).into(), SOCKET_BUFFER);
+        // GRO hands over up to gro_segments datagrams in one buffer.
+        let recv_len = (udp.gro_segments() * 1500).max(65536);
         Ok(Self {
             pc,
             socket,
+            udp,
+            recv_buf: vec![0u8; recv_len],
+            send_buf: Vec::with_capacity(65536),
             local,
             commands_tx,
             events,
@@ -99,7 +116,6 @@ impl Driver {
     pub(crate) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
         // It ends on close(), or when every handle (the peer connection's and its channels')
         // is gone and the command channel with them.
-        let mut buf = vec![0u8; 65536];
         loop {
             self.dispatch();
             self.flush().await;
@@ -114,20 +130,9 @@ impl Driver {
                 }
             };
             tokio::select! {
-                received = self.socket.recv_from(&mut buf) => {
-                    match received {
-                        Ok((n, from)) => {
-                            let now = Instant::now();
-                            self.pc.handle_input(now, self.local, from, &buf[..n]);
-                            // Drain what else is queued before flushing (fewer wake-ups).
-                            for _ in 0..64 {
-                                match self.socket.try_recv_from(&mut buf) {
-                                    Ok((n, from)) => self.pc.handle_input(now, self.local, from, &buf[..n]),
-                                    Err(_) => break,
-                                }
-                            }
-                        }
-                        Err(e) => trace!("recv: {e}"),
+                readable = self.socket.readable() => {
+                    if readable.is_ok() {
+                        self.receive();
                     }
                 }
                 command = commands.recv() => {
@@ -164,11 +169,98 @@ impl Driver {
         }
     }
 
+    /// Reads what the socket has (several datagrams per system call, GRO segments split)
+    /// into the core.
+    fn receive(&mut self) {
+        let now = Instant::now();
+        for _ in 0..64 {
+            let mut meta = [quinn_udp::RecvMeta::default()];
+            let mut bufs = [IoSliceMut::new(&mut self.recv_buf)];
+            let (socket, udp) = (&self.socket, &self.udp);
+            let received = socket.try_io(Interest::READABLE, || {
+                udp.recv(socket.into(), &mut bufs, &mut meta)
+            });
+            match received {
+                Ok(n) => {
+                    for m in &meta[..n] {
+                        let data = &self.recv_buf[..m.len];
+                        let stride = if m.stride == 0 { m.len.max(1) } else { m.stride };
+                        for datagram in data.chunks(stride) {
+                            self.pc.handle_input(now, self.local, m.addr, datagram);
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    trace!("recv: {e}");
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Sends what the core has: runs of same-size datagrams to one destination go out as one
+    /// GSO send where the OS has it.
     async fn flush(&mut self) {
         self.release_credit();
+        let max_segments = self.udp.max_gso_segments().clamp(1, 64);
+        let mut batch: Option<(SocketAddr, usize)> = None;
+        let mut segments = 0;
+        let mut ended = false;
         while let Some(t) = self.pc.poll_transmit() {
-            if let Err(e) = self.socket.send_to(&t.contents, t.destination).await {
-                trace!("send to {}: {e}", t.destination);
+            let len = t.contents.len();
+            let joins = match batch {
+                Some((destination, size)) => {
+                    destination == t.destination
+                        && !ended
+                        && len <= size
+                        && segments < max_segments
+                        && self.send_buf.len() + len <= 65000
+                }
+                None => false,
+            };
+            if !joins {
+                if let Some((destination, size)) = batch {
+                    self.send_batch(destination, size, segments).await;
+                }
+                self.send_buf.clear();
+                batch = Some((t.destination, len));
+                segments = 0;
+                ended = false;
+            }
+            // A shorter datagram can only be the last segment of a GSO send.
+            if batch.is_some_and(|(_, size)| len < size) {
+                ended = true;
+            }
+            self.send_buf.extend_from_slice(&t.contents);
+            segments += 1;
+        }
+        if let Some((destination, size)) = batch {
+            self.send_batch(destination, size, segments).await;
+        }
+    }
+
+    async fn send_batch(&mut self, destination: SocketAddr, size: usize, segments: usize) {
+        let transmit = quinn_udp::Transmit {
+            destination,
+            ecn: None,
+            contents: &self.send_buf,
+            segment_size: (segments > 1).then_some(size),
+            src_ip: None,
+        };
+        loop {
+            let (socket, udp) = (&self.socket, &self.udp);
+            match socket.try_io(Interest::WRITABLE, || udp.send(socket.into(), &transmit)) {
+                Ok(()) => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if socket.writable().await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    trace!("send to {destination}: {e}");
+                    return;
+                }
             }
         }
     }
