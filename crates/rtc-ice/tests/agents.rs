@@ -188,7 +188,10 @@ fn a_single_pair_is_nominated_as_soon_as_it_succeeds() {
     let start = net.now;
     assert!(net.run_until(Duration::from_secs(10), Net::connected));
     let took = net.now - start;
-    assert!(took <= Duration::from_millis(45), "connected after {took:?}");
+    assert!(
+        took <= Duration::from_millis(45),
+        "connected after {took:?}"
+    );
 }
 
 #[test]

@@ -33,9 +33,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rtc::{
-    PeerConnectionEvent, RTCConfiguration, RTCDataChannel, RTCDataChannelInit,
-    RTCIceCandidateInit, RTCPeerConnection, RTCPeerConnectionState, RTCSdpType,
-    RTCSessionDescription,
+    PeerConnectionEvent, RTCConfiguration, RTCDataChannel, RTCDataChannelInit, RTCIceCandidateInit,
+    RTCPeerConnection, RTCPeerConnectionState, RTCSdpType, RTCSessionDescription,
 };
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
@@ -179,7 +178,11 @@ impl Check {
         if let Some(at) = data.iter().zip(&expected).position(|(a, b)| a != b) {
             return Err(format!(
                 "{what} from {}: byte {at} is {:#04x}, expected {:#04x}",
-                if origin == OURS { "us (echo)" } else { "the peer" },
+                if origin == OURS {
+                    "us (echo)"
+                } else {
+                    "the peer"
+                },
                 data[at],
                 expected[at]
             ));
@@ -194,12 +197,17 @@ impl Check {
                 return Err(format!("{what}: the peer's message arrived twice"));
             }
             self.received.push(kind);
-            if self.ordered && self.received.len() == self.kinds.len() && self.received != self.kinds
+            if self.ordered
+                && self.received.len() == self.kinds.len()
+                && self.received != self.kinds
             {
                 return Err(format!(
                     "{}: ordered channel delivered the peer's messages as {:?}",
                     self.label,
-                    self.received.iter().map(|k| kind_name(*k)).collect::<Vec<_>>()
+                    self.received
+                        .iter()
+                        .map(|k| kind_name(*k))
+                        .collect::<Vec<_>>()
                 ));
             }
             Ok(true)
@@ -357,7 +365,10 @@ impl Scenario {
         };
         match self.pc.create_data_channel(label, init).await {
             Ok(dc) => self.spawn_channel(dc, label, ordered),
-            Err(e) => self.out.errors.push(format!("createDataChannel({label}): {e}")),
+            Err(e) => self
+                .out
+                .errors
+                .push(format!("createDataChannel({label}): {e}")),
         }
     }
 
@@ -591,10 +602,13 @@ impl Scenario {
                 self.out.facts.push("we were not complete".to_owned());
             }
             if !self.peer_complete {
-                self.out.facts.push("the peer never said complete".to_owned());
+                self.out
+                    .facts
+                    .push("the peer never said complete".to_owned());
             }
         }
-        let secs = |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{:.2} s", d.as_secs_f64()));
+        let secs =
+            |d: Option<Duration>| d.map_or("-".to_owned(), |d| format!("{:.2} s", d.as_secs_f64()));
         let detail = format!(
             "connected after {}, messages done after {}, {} channels closed by {} after {:.2} s; {}",
             secs(self.connected),
@@ -625,7 +639,9 @@ async fn main() -> ExitCode {
     let pc = match RTCPeerConnection::new(config).await {
         Ok(pc) => Arc::new(pc),
         Err(e) => {
-            signal(&json!({ "type": "done", "ok": false, "errors": [format!("RTCPeerConnection: {e}")] }));
+            signal(
+                &json!({ "type": "done", "ok": false, "errors": [format!("RTCPeerConnection: {e}")] }),
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -704,5 +720,9 @@ async fn main() -> ExitCode {
         }
     }
     pc.close().await;
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

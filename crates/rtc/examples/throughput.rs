@@ -15,17 +15,25 @@ fn config() -> RTCConfiguration {
     }
 }
 
-fn forward(from: Arc<RTCPeerConnection>, to: Arc<RTCPeerConnection>, channels: Option<tokio::sync::mpsc::UnboundedSender<rtc::RTCDataChannel>>) {
+fn forward(
+    from: Arc<RTCPeerConnection>,
+    to: Arc<RTCPeerConnection>,
+    channels: Option<tokio::sync::mpsc::UnboundedSender<rtc::RTCDataChannel>>,
+) {
     tokio::spawn(async move {
         while let Some(e) = from.next_event().await {
             match e {
                 PeerConnectionEvent::IceCandidate(c) => {
                     let _ = to.add_ice_candidate(c).await;
                 }
-                PeerConnectionEvent::IceConnectionStateChange(s) if std::env::var_os("TIMING").is_some() => {
+                PeerConnectionEvent::IceConnectionStateChange(s)
+                    if std::env::var_os("TIMING").is_some() =>
+                {
                     eprintln!("{:?} ice {s:?}", std::time::SystemTime::now());
                 }
-                PeerConnectionEvent::ConnectionStateChange(s) if std::env::var_os("TIMING").is_some() => {
+                PeerConnectionEvent::ConnectionStateChange(s)
+                    if std::env::var_os("TIMING").is_some() =>
+                {
                     eprintln!("{:?} connection {s:?}", std::time::SystemTime::now());
                 }
                 PeerConnectionEvent::DataChannel(ch) => {
@@ -50,7 +58,9 @@ async fn main() -> Result<(), rtc::Error> {
     }
     let a = Arc::new(RTCPeerConnection::new(config()).await?);
     let b = Arc::new(RTCPeerConnection::new(config()).await?);
-    let chat = a.create_data_channel("bulk", RTCDataChannelInit::default()).await?;
+    let chat = a
+        .create_data_channel("bulk", RTCDataChannelInit::default())
+        .await?;
     let offer = a.create_offer().await?;
     a.set_local_description(offer.clone()).await?;
     b.set_remote_description(offer).await?;

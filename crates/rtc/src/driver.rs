@@ -184,7 +184,11 @@ impl Driver {
                 Ok(n) => {
                     for m in &meta[..n] {
                         let data = &self.recv_buf[..m.len];
-                        let stride = if m.stride == 0 { m.len.max(1) } else { m.stride };
+                        let stride = if m.stride == 0 {
+                            m.len.max(1)
+                        } else {
+                            m.stride
+                        };
                         for datagram in data.chunks(stride) {
                             self.pc.handle_input(now, self.local, m.addr, datagram);
                         }
