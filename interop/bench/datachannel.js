@@ -97,8 +97,7 @@ function ndcStack() {
   const config = { iceServers: [], bindAddress: '127.0.0.1' };
   return {
     name: `node-datachannel ${version('node-datachannel')} (libdatachannel, OpenSSL)`,
-    // Each setup takes a second here (a retransmission timer, see the notes), so fewer.
-    setups: 50,
+    setups: 200,
     setup() {
       const a = new ndc.PeerConnection('a', config);
       const b = new ndc.PeerConnection('b', config);
