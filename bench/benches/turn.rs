@@ -15,7 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rtc_turn::client::{ClientConfig, ClientEvent, SEND_OVERHEAD};
+use rtc_bench_compare::figures::criterion_filter;
+use rtc_turn::client::{ClientConfig, ClientEvent};
 use rtc_turn::{Transport, TurnClient};
 
 const BURST: usize = 64;
@@ -225,6 +226,11 @@ fn memory_per_allocation(name: &str, server: &Server, address: SocketAddr, n: us
 }
 
 fn benches(c: &mut Criterion) {
+    // No servers (nor the example server's binary) when a name filter leaves this group out,
+    // as `cargo xtask bench OTHER` runs every bench binary with OTHER as the filter.
+    if criterion_filter().is_some_and(|f| !f.contains("turn") && !"turn".contains(f.as_str())) {
+        return;
+    }
     let our_server = ours(3580);
     let their_server = coturn(3581);
     // Warm both up with one allocation each, then measure memory with 300 more.

@@ -1,3 +1,5 @@
 //! Shared harness code of the comparison benches in `benches/`.
 
+pub mod datachannel;
+pub mod figures;
 pub mod sctp;

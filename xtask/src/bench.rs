@@ -13,7 +13,17 @@
 //!
 //! A group whose benches declare a criterion throughput in elements (`Throughput::Elements`,
 //! e.g. one DTLS handshake pair per iteration) gets a "per second" column: elements per
-//! iteration divided by the median time.
+//! iteration divided by the median time; one in bytes (`Throughput::Bytes`) gets MiB/s there.
+//!
+//! Figures criterion cannot hold (percentiles, bytes of memory, one-off transfers, other
+//! languages' stacks): every command runs with `XTASK_BENCH_FIGURES` naming a file, and a bench
+//! may append JSON lines to it, `{"group", "function", "value", "unit": "ns"|"bytes",
+//! "throughput_bytes"?}` (bench/src/figures.rs writes them). They join that run's results as if
+//! criterion had measured them: a value in ns is a time per iteration, one in bytes is shown as
+//! bytes ("2.40x more" in the ratio column). After the cargo commands, a run with no NAME or
+//! `datachannel` runs the node stacks' data channel bench (interop/bench/datachannel.js, for
+//! node-datachannel and @roamhq/wrtc; their npm packages installed as `cargo xtask interop`
+//! installs them), which reports the same way.
 //!
 //! `XTASK_BENCH_ARGS` (split on whitespace) is passed to criterion after `--` in every
 //! `cargo bench`, e.g. `--warm-up-time 1 --measurement-time 2` for a quick check.
@@ -37,6 +47,11 @@ Hand-written notes (kept when the file is regenerated): what is compared, and ho
 /// Extra criterion arguments for every `cargo bench`, split on whitespace.
 const ARGS_ENV: &str = "XTASK_BENCH_ARGS";
 const DEFAULT_RUNS: usize = 3;
+/// The variable naming the file benches append figures to.
+const FIGURES_ENV: &str = "XTASK_BENCH_FIGURES";
+/// The node data channel bench, and the stacks it is run for.
+const NODE_DATACHANNEL: &str = "interop/bench/datachannel.js";
+const NODE_STACKS: [&str; 2] = ["ndc", "wrtc"];
 const USAGE: &str = "usage: cargo xtask bench [NAME] [--runs N]";
 
 /// What `cargo xtask bench` was asked for.
@@ -166,20 +181,48 @@ pub(crate) fn main(args: &[String]) -> Result {
         ]))?;
     }
 
+    let node = node_commands(&root, name);
+    if !node.is_empty() {
+        util::npm_install(&root.join("interop"))?;
+    }
+
     let dirs = criterion_dirs(&root);
+    let figures = util::target_dir().join("xtask-bench-figures.jsonl");
     let mut results: Vec<Run> = Vec::new();
-    let mut throughputs = Throughputs::new();
+    let mut info = Info::default();
     for run in 1..=runs {
         println!("\n== run {run} of {runs} ==");
         let mut medians = Run::new();
-        for args in &commands {
+        let cargo_commands = commands.iter().map(|args| {
+            let mut cmd = util::cargo();
+            cmd.args(args);
+            (cmd, true)
+        });
+        let node_commands = node.iter().map(|args| {
+            let mut cmd = std::process::Command::new("node");
+            cmd.current_dir(&root).args(args);
+            (cmd, false)
+        });
+        for (mut cmd, criterion) in cargo_commands.chain(node_commands) {
             // Criterion rewrites `new/` each time, so read this command's results now, and only
             // those written since it started (file times here have ns precision).
             let started = SystemTime::now();
-            util::run(util::cargo().args(args))?;
-            for dir in &dirs {
-                collect(dir, started, &mut medians, &mut throughputs)?;
+            if let Some(dir) = figures.parent() {
+                fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
+            fs::write(&figures, "")
+                .map_err(|e| format!("cannot write {}: {e}", figures.display()))?;
+            util::run(cmd.env(FIGURES_ENV, &figures))?;
+            if criterion {
+                for dir in &dirs {
+                    collect(dir, started, &mut medians, &mut info)?;
+                }
+            }
+            let text = fs::read_to_string(&figures)
+                .map_err(|e| format!("cannot read {}: {e}", figures.display()))?;
+            add_figures(&text, &mut medians, &mut info)
+                .map_err(|e| format!("{}: {e}", figures.display()))?;
         }
         if medians.is_empty() {
             return Err(format!(
@@ -209,13 +252,32 @@ pub(crate) fn main(args: &[String]) -> Result {
             invocation,
         },
         &results,
-        &throughputs,
+        &info,
         name.is_some(),
     );
     fs::create_dir_all(root.join("docs")).map_err(|e| format!("cannot create docs/: {e}"))?;
     fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("\n{report}\nwrote {}", path.display());
     Ok(())
+}
+
+/// The node bench commands (arguments of `node`, run from the repository root) of a run with
+/// `name`: the data channel bench for each node stack, when it exists and `name` is none or
+/// `datachannel`.
+fn node_commands(root: &Path, name: Option<&str>) -> Vec<Vec<String>> {
+    if !root.join(NODE_DATACHANNEL).exists() || name.is_some_and(|n| n != "datachannel") {
+        return Vec::new();
+    }
+    NODE_STACKS
+        .iter()
+        .map(|stack| {
+            vec![
+                "--expose-gc".to_owned(),
+                NODE_DATACHANNEL.to_owned(),
+                (*stack).to_owned(),
+            ]
+        })
+        .collect()
 }
 
 /// Names of the workspace's bench targets.
@@ -254,11 +316,67 @@ fn criterion_dirs(root: &Path) -> Vec<PathBuf> {
 /// `function_id` (the implementation in a comparison group; `None` for a lone bench).
 type Key = (String, Option<String>);
 
-/// One run's results: criterion's median time per iteration (ns) of each benchmark.
+/// One run's results: criterion's median time per iteration (ns) of each benchmark (or a
+/// figure's value, in its unit).
 type Run = BTreeMap<Key, f64>;
 
-/// Elements per iteration of the benchmarks that declare a criterion throughput in elements.
-type Throughputs = BTreeMap<Key, u64>;
+/// What a benchmark moves per iteration, when it declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Throughput {
+    /// Criterion's `Throughput::Elements`: the per-second column counts them.
+    Elements(u64),
+    /// Criterion's `Throughput::Bytes` (or `BytesDecimal`): the per-second column is MiB/s.
+    Bytes(u64),
+}
+
+impl Throughput {
+    /// The per-second cell for a median time of `ns` per iteration.
+    fn rate(self, ns: f64) -> String {
+        match self {
+            Self::Elements(e) => format_rate(e as f64 * 1e9 / ns),
+            Self::Bytes(b) => {
+                let rate = format_rate(b as f64 * 1e9 / ns / f64::from(1 << 20));
+                if rate == "—" {
+                    rate
+                } else {
+                    format!("{rate} MiB/s")
+                }
+            }
+        }
+    }
+}
+
+/// What a benchmark's value is: a time per iteration (criterion's, the default) or bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Unit {
+    #[default]
+    Nanoseconds,
+    Bytes,
+}
+
+impl Unit {
+    fn format(self, value: f64) -> String {
+        match self {
+            Self::Nanoseconds => format_ns(value),
+            Self::Bytes => format_bytes(value),
+        }
+    }
+}
+
+/// How to read the benchmarks' values, gathered over the runs.
+#[derive(Debug, Default)]
+struct Info {
+    /// What the benchmarks that declare one move per iteration.
+    throughput: BTreeMap<Key, Throughput>,
+    /// The benchmarks whose value is not a time.
+    unit: BTreeMap<Key, Unit>,
+}
+
+impl Info {
+    fn unit(&self, key: &Key) -> Unit {
+        self.unit.get(key).copied().unwrap_or_default()
+    }
+}
 
 /// One criterion result.
 #[derive(Debug, Clone, PartialEq)]
@@ -267,8 +385,8 @@ struct Measurement {
     function: Option<String>,
     /// Criterion's median time per iteration, ns.
     median: f64,
-    /// Elements per iteration, when the bench declared `Throughput::Elements`.
-    elements: Option<u64>,
+    /// What one iteration moves, when the bench declared it.
+    throughput: Option<Throughput>,
 }
 
 /// Reads criterion's `new/benchmark.json` (names, unsanitised) and `new/estimates.json`.
@@ -290,13 +408,87 @@ fn parse_measurement(benchmark: &str, estimates: &str) -> Result<Measurement> {
         median: estimates["median"]["point_estimate"]
             .as_f64()
             .ok_or("estimates.json has no median.point_estimate")?,
-        elements: benchmark["throughput"]["Elements"].as_u64(),
+        throughput: parse_throughput(&benchmark["throughput"]),
     })
 }
 
+/// Criterion's `throughput` field: `{"Elements": n}`, `{"Bytes": n}`, `{"BytesDecimal": n}`.
+fn parse_throughput(value: &Value) -> Option<Throughput> {
+    if let Some(n) = value["Elements"].as_u64() {
+        return Some(Throughput::Elements(n));
+    }
+    value["Bytes"]
+        .as_u64()
+        .or_else(|| value["BytesDecimal"].as_u64())
+        .map(Throughput::Bytes)
+}
+
+/// One figure from a bench's `XTASK_BENCH_FIGURES` line.
+#[derive(Debug, Clone, PartialEq)]
+struct Figure {
+    group: String,
+    function: String,
+    value: f64,
+    unit: Unit,
+    throughput_bytes: Option<u64>,
+}
+
+fn parse_figure(line: &str) -> Result<Figure> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("bad figure line: {e}"))?;
+    let text = |field: &str| {
+        v[field]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("figure without `{field}`: {line}"))
+    };
+    let value = v["value"]
+        .as_f64()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| format!("figure without a finite `value`: {line}"))?;
+    let unit = match text("unit")?.as_str() {
+        "ns" => Unit::Nanoseconds,
+        "bytes" => Unit::Bytes,
+        other => {
+            return Err(format!(
+                "figure unit `{other}` is neither ns nor bytes: {line}"
+            ));
+        }
+    };
+    Ok(Figure {
+        group: text("group")?,
+        function: text("function")?,
+        value,
+        unit,
+        throughput_bytes: v["throughput_bytes"].as_u64(),
+    })
+}
+
+/// Adds the figures of `text` (one JSON object a line) to a run's results.
+fn add_figures(text: &str, out: &mut Run, info: &mut Info) -> Result {
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let figure = parse_figure(line)?;
+        let key = (figure.group, Some(figure.function));
+        if let Some(bytes) = figure.throughput_bytes {
+            info.throughput
+                .insert(key.clone(), Throughput::Bytes(bytes));
+        }
+        if figure.unit != Unit::Nanoseconds {
+            info.unit.insert(key.clone(), figure.unit);
+        }
+        if out.insert(key.clone(), figure.value).is_some() {
+            println!(
+                "warning: the figure {}/{} repeats one already seen in this run; keeping the last",
+                key.0,
+                key.1.unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Adds every `**/new/` result under `dir` written after `since` to `out`, and its throughput
-/// (if it declares one) to `throughputs`.
-fn collect(dir: &Path, since: SystemTime, out: &mut Run, throughputs: &mut Throughputs) -> Result {
+/// (if it declares one) to `info`.
+fn collect(dir: &Path, since: SystemTime, out: &mut Run, info: &mut Info) -> Result {
     let Ok(entries) = fs::read_dir(dir) else {
         return Ok(());
     };
@@ -318,8 +510,8 @@ fn collect(dir: &Path, since: SystemTime, out: &mut Run, throughputs: &mut Throu
                 let m = parse_measurement(&read(&benchmark)?, &read(&estimates)?)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 let key = (m.group, m.function);
-                if let Some(elements) = m.elements {
-                    throughputs.insert(key.clone(), elements);
+                if let Some(throughput) = m.throughput {
+                    info.throughput.insert(key.clone(), throughput);
                 }
                 if out.insert(key, m.median).is_some() {
                     println!(
@@ -329,7 +521,7 @@ fn collect(dir: &Path, since: SystemTime, out: &mut Run, throughputs: &mut Throu
                 }
             }
         } else {
-            collect(&path, since, out, throughputs)?;
+            collect(&path, since, out, info)?;
         }
     }
     Ok(())
@@ -451,6 +643,22 @@ fn format_ns(ns: f64) -> String {
     }
 }
 
+/// Bytes as a short human figure: `812 B`, `45.2 KiB`, `1.50 MiB` (binary units).
+fn format_bytes(bytes: f64) -> String {
+    let (value, unit) = if bytes.abs() < 1024.0 {
+        return format!("{bytes:.0} B");
+    } else if bytes.abs() < f64::from(1 << 20) {
+        (bytes / 1024.0, "KiB")
+    } else {
+        (bytes / f64::from(1 << 20), "MiB")
+    };
+    if value.abs() < 10.0 {
+        format!("{value:.2} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
 /// A rate per second: a whole number with thousands separators from 100 on (`2,043`),
 /// three significant digits below (`12.3`, `0.456`).
 fn format_rate(per_second: f64) -> String {
@@ -478,15 +686,20 @@ fn format_rate(per_second: f64) -> String {
     out
 }
 
-/// A ratio other / ours in words: "3.40x slower", "1.25x faster".
-fn ratio(r: f64) -> String {
+/// A ratio other / ours in words: "3.40x slower", "1.25x faster" (times), "2.10x more",
+/// "1.50x less" (bytes).
+fn ratio(r: f64, unit: Unit) -> String {
     if !(r.is_finite() && r > 0.0) {
         return "—".to_owned();
     }
+    let (above, below) = match unit {
+        Unit::Nanoseconds => ("slower", "faster"),
+        Unit::Bytes => ("more", "less"),
+    };
     let (factor, word) = if r >= 1.0 {
-        (r, "slower")
+        (r, above)
     } else {
-        (1.0 / r, "faster")
+        (1.0 / r, below)
     };
     if factor >= 10.0 {
         format!("{factor:.1}x {word}")
@@ -497,10 +710,10 @@ fn ratio(r: f64) -> String {
 
 /// The spread cell: min – max of the per-run medians, and how many runs had the benchmark
 /// when some did not.
-fn spread(summary: &Summary, runs: usize) -> String {
+fn spread(summary: &Summary, runs: usize, unit: Unit) -> String {
     let (min, max) = summary.range();
     let mut cell = if summary.medians.len() > 1 {
-        format!("{} – {}", format_ns(min), format_ns(max))
+        format!("{} – {}", unit.format(min), unit.format(max))
     } else {
         "—".to_owned()
     };
@@ -576,11 +789,7 @@ fn old_sections(doc: &str) -> BTreeMap<String, String> {
 }
 
 /// This run's sections: heading → text (heading, provenance line, table).
-fn new_sections(
-    header: &Header,
-    runs: &[Run],
-    throughputs: &Throughputs,
-) -> BTreeMap<String, String> {
+fn new_sections(header: &Header, runs: &[Run], info: &Info) -> BTreeMap<String, String> {
     let n = runs.len();
     let made_by = provenance(&header.invocation, &header.date, &plural(n, "run"));
     let mut sections = BTreeMap::new();
@@ -593,8 +802,9 @@ fn new_sections(
         if rows.is_empty() {
             continue;
         }
-        let elements = |s: &Summary| throughputs.get(&(group.to_owned(), s.function.clone()));
-        let per_second = rows.iter().any(|s| elements(s).is_some());
+        let key = |s: &Summary| (group.to_owned(), s.function.clone());
+        let throughput = |s: &Summary| info.throughput.get(&key(s)).copied();
+        let per_second = rows.iter().any(|s| throughput(s).is_some());
         let mut columns = vec![
             if has_ours {
                 "implementation"
@@ -626,21 +836,25 @@ fn new_sections(
             } else {
                 function.to_owned()
             };
+            let unit = info.unit(&key(s));
             out.push_str(&format!(
                 "| {} | {} |",
                 util::md_cell(&name),
-                format_ns(s.median())
+                unit.format(s.median())
             ));
             if per_second {
-                let rate = elements(s).map_or(f64::NAN, |&e| e as f64 * 1e9 / s.median());
-                out.push_str(&format!(" {} |", format_rate(rate)));
+                let rate = match throughput(s) {
+                    Some(t) if unit == Unit::Nanoseconds => t.rate(s.median()),
+                    _ => "—".to_owned(),
+                };
+                out.push_str(&format!(" {rate} |"));
             }
-            out.push_str(&format!(" {} |", spread(s, n)));
+            out.push_str(&format!(" {} |", spread(s, n, unit)));
             if has_ours {
                 let versus = if function == OURS {
                     "—".to_owned()
                 } else {
-                    median(&s.ratios).map_or_else(|| "—".to_owned(), ratio)
+                    median(&s.ratios).map_or_else(|| "—".to_owned(), |r| ratio(r, unit))
                 };
                 out.push_str(&format!(" {versus} |"));
             }
@@ -653,11 +867,12 @@ fn new_sections(
             "## {LONE_HEADING}\n\n{made_by}\n\n| bench | median | spread |\n|---|---:|---:|\n"
         );
         for (group, s) in lone {
+            let unit = info.unit(&(group.to_owned(), None));
             out.push_str(&format!(
                 "| {} | {} | {} |\n",
                 util::md_cell(group),
-                format_ns(s.median()),
-                spread(&s, n)
+                unit.format(s.median()),
+                spread(&s, n, unit)
             ));
         }
         sections.insert(LONE_HEADING.to_owned(), out);
@@ -669,13 +884,7 @@ fn new_sections(
 /// by name (lone benches last). With `keep_old` (a run of one NAME), the sections of `old` that
 /// this run did not measure are kept as they are; otherwise only this run's sections are written.
 /// The lone-bench section is one section: a run that measured a lone bench replaces all of it.
-fn render(
-    old: &str,
-    header: &Header,
-    runs: &[Run],
-    throughputs: &Throughputs,
-    keep_old: bool,
-) -> String {
+fn render(old: &str, header: &Header, runs: &[Run], info: &Info, keep_old: bool) -> String {
     let notes = util::marked_block(old, NOTES_START, NOTES_END).unwrap_or(DEFAULT_NOTES);
     let mut out = format!("# Benchmarks\n\n{notes}\n\n");
     out.push_str(
@@ -690,10 +899,12 @@ fn render(
          NAME` (every bench target without NAME; skipped when NAME is not one), then the \
          side-by-side comparison `cargo bench --manifest-path bench/Cargo.toml --locked --bench \
          '*' -- NAME`; `XTASK_BENCH_ARGS` (shown before the command when set) is passed to \
-         criterion in both.\n\
-         - Figures: median over the section's runs of criterion's median per run; spread is \
-         min–max over runs (\"k of N runs\" when some runs lacked it); ratio (\"vs ours\", ours \
-         is `{OURS}`) = median over runs of other/ours measured in the same run.\n"
+         criterion in both; with no NAME or `datachannel`, then `node --expose-gc \
+         {NODE_DATACHANNEL} STACK` for each node stack.\n\
+         - Figures: median over the section's runs of criterion's median per run (or of the \
+         figure a bench reported, for what criterion cannot hold); spread is min–max over runs \
+         (\"k of N runs\" when some runs lacked it); ratio (\"vs ours\", ours is `{OURS}`) = \
+         median over runs of other/ours measured in the same run.\n"
     ));
 
     let mut sections = if keep_old {
@@ -701,7 +912,7 @@ fn render(
     } else {
         BTreeMap::new()
     };
-    sections.extend(new_sections(header, runs, throughputs));
+    sections.extend(new_sections(header, runs, info));
     let lone = sections.remove(LONE_HEADING);
     for section in sections.values().chain(&lone) {
         out.push('\n');
@@ -841,7 +1052,7 @@ mod tests {
         assert_eq!(m.function.as_deref(), Some("rtc"));
         assert!((m.median - 0.825_140_760_363_278_3).abs() < 1e-12);
 
-        assert_eq!(m.elements, None);
+        assert_eq!(m.throughput, None);
 
         let lone = parse_measurement(LONE_BENCHMARK, RTC_ESTIMATES).expect("parses");
         assert_eq!(lone.group, "single");
@@ -852,8 +1063,20 @@ mod tests {
         assert_eq!(
             parse_measurement(pair, RTC_ESTIMATES)
                 .expect("parses")
-                .elements,
-            Some(1)
+                .throughput,
+            Some(Throughput::Elements(1))
+        );
+        // Captured from criterion 0.5.1 (`g.throughput(Throughput::Bytes(32 << 20))`).
+        let transfer = r#"{"group_id":"datachannel: 32 MiB","function_id":"rtc","value_str":null,"throughput":{"Bytes":33554432},"full_id":"datachannel: 32 MiB/rtc","directory_name":"datachannel_ 32 MiB/rtc","title":"datachannel: 32 MiB/rtc"}"#;
+        assert_eq!(
+            parse_measurement(transfer, RTC_ESTIMATES)
+                .expect("parses")
+                .throughput,
+            Some(Throughput::Bytes(32 << 20))
+        );
+        assert_eq!(
+            parse_throughput(&serde_json::json!({"BytesDecimal": 1000})),
+            Some(Throughput::Bytes(1000))
         );
 
         assert!(parse_measurement("{}", RTC_ESTIMATES).is_err());
@@ -873,10 +1096,17 @@ mod tests {
         assert_eq!(format_ns(12.345), "12.35 ns");
         assert_eq!(format_ns(1_234.5), "1.234 µs");
         assert_eq!(format_ns(2_500_000.0), "2.500 ms");
-        assert_eq!(ratio(3.4), "3.40x slower");
-        assert_eq!(ratio(0.8), "1.25x faster");
-        assert_eq!(ratio(25.0), "25.0x slower");
-        assert_eq!(ratio(f64::NAN), "—");
+        assert_eq!(ratio(3.4, Unit::Nanoseconds), "3.40x slower");
+        assert_eq!(ratio(0.8, Unit::Nanoseconds), "1.25x faster");
+        assert_eq!(ratio(25.0, Unit::Nanoseconds), "25.0x slower");
+        assert_eq!(ratio(f64::NAN, Unit::Nanoseconds), "—");
+        assert_eq!(ratio(2.1, Unit::Bytes), "2.10x more");
+        assert_eq!(ratio(0.5, Unit::Bytes), "2.00x less");
+        assert_eq!(format_bytes(812.4), "812 B");
+        assert_eq!(format_bytes(46_285.0), "45.2 KiB");
+        assert_eq!(format_bytes(1_572_864.0), "1.50 MiB");
+        assert_eq!(Throughput::Bytes(32 << 20).rate(100e6), "320 MiB/s");
+        assert_eq!(Throughput::Elements(1).rate(490_000.0), "2,041");
         assert_eq!(format_rate(2_043.4), "2,043");
         assert_eq!(format_rate(1_234_567.8), "1,234,568");
         assert_eq!(format_rate(100.0), "100");
@@ -898,11 +1128,17 @@ mod tests {
                 ])
             })
             .collect();
-        let throughputs = Throughputs::from([
-            (key(g, Some("rtc")), 1),
-            (key(g, Some("webrtc-rs webrtc-dtls 0.12")), 1),
-        ]);
-        let report = render("", &header(), &runs, &throughputs, false);
+        let info = Info {
+            throughput: BTreeMap::from([
+                (key(g, Some("rtc")), Throughput::Elements(1)),
+                (
+                    key(g, Some("webrtc-rs webrtc-dtls 0.12")),
+                    Throughput::Elements(1),
+                ),
+            ]),
+            ..Info::default()
+        };
+        let report = render("", &header(), &runs, &info, false);
         // 1 pair / 490 µs = 2,041 per second; ratios 3.6 and 4.17 → 3.88.
         assert!(
             report.contains(
@@ -918,6 +1154,83 @@ mod tests {
             "| implementation | median | spread | vs ours |\n|---|---:|---:|---:|\n\
              | rtc (ours) | 10.00 ns | 10.00 ns – 10.00 ns | — |\n"
         ));
+    }
+
+    #[test]
+    fn figures_join_the_run() {
+        let text = concat!(
+            r#"{"group":"dc: 32 MiB","function":"node-datachannel 0.33.4","value":400000000.0,"unit":"ns","throughput_bytes":33554432}"#,
+            "\n\n",
+            r#"{"group":"dc: heap per idle","function":"rtc","value":40960,"unit":"bytes"}"#,
+            "\n",
+        );
+        let mut run = Run::from([(key("dc: 32 MiB", Some("rtc")), 100e6)]);
+        let mut info = Info::default();
+        info.throughput
+            .insert(key("dc: 32 MiB", Some("rtc")), Throughput::Bytes(32 << 20));
+        add_figures(text, &mut run, &mut info).expect("parses");
+        let node = key("dc: 32 MiB", Some("node-datachannel 0.33.4"));
+        assert_eq!(run[&node], 400e6);
+        assert_eq!(info.throughput[&node], Throughput::Bytes(32 << 20));
+        assert_eq!(info.unit(&node), Unit::Nanoseconds);
+        assert_eq!(
+            info.unit(&key("dc: heap per idle", Some("rtc"))),
+            Unit::Bytes
+        );
+
+        // A second run, and a report: MiB/s for the transfer, bytes for the memory.
+        let mut second = run.clone();
+        second.insert(key("dc: heap per idle", Some("rtc")), 45_056.0);
+        add_figures(
+            r#"{"group":"dc: heap per idle","function":"str0m 0.25","value":57344,"unit":"bytes"}"#,
+            &mut second,
+            &mut info,
+        )
+        .expect("parses");
+        let report = render("", &header(), &[run, second], &info, false);
+        assert_eq!(
+            row(&report, "rtc (ours)"),
+            "| rtc (ours) | 100.0 ms | 320 MiB/s | 100.0 ms – 100.0 ms | — |"
+        );
+        assert_eq!(
+            row(&report, "node-datachannel 0.33.4"),
+            "| node-datachannel 0.33.4 | 400.0 ms | 80.0 MiB/s | 400.0 ms – 400.0 ms | 4.00x slower |"
+        );
+        assert!(
+            report.contains(
+                "| implementation | median | spread | vs ours |\n|---|---:|---:|---:|\n\
+             | rtc (ours) | 42.0 KiB | 40.0 KiB – 44.0 KiB | — |\n\
+             | str0m 0.25 | 56.0 KiB | — (1 of 2 runs) | 1.27x more |\n"
+            ),
+            "{report}"
+        );
+
+        for bad in [
+            "not json",
+            r#"{"group":"g","function":"f","value":1,"unit":"furlongs"}"#,
+            r#"{"group":"g","value":1,"unit":"ns"}"#,
+            r#"{"group":"g","function":"f","unit":"ns"}"#,
+        ] {
+            assert!(parse_figure(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn node_benches_run_for_datachannel() {
+        let root = util::repo_root();
+        if !root.join(NODE_DATACHANNEL).exists() {
+            return;
+        }
+        let all = node_commands(&root, None);
+        assert_eq!(
+            all,
+            vec![
+                args(&["--expose-gc", NODE_DATACHANNEL, "ndc"]),
+                args(&["--expose-gc", NODE_DATACHANNEL, "wrtc"]),
+            ]
+        );
+        assert_eq!(node_commands(&root, Some("datachannel")), all);
+        assert!(node_commands(&root, Some("stun")).is_empty());
     }
 
     #[test]
@@ -942,11 +1255,12 @@ mod tests {
                 ])
             })
             .collect();
-        let report = render("", &header(), &runs, &Throughputs::new(), false);
+        let report = render("", &header(), &runs, &Info::default(), false);
         assert!(report.contains(
-            "- Figures: median over the section's runs of criterion's median per run; spread is \
-             min–max over runs (\"k of N runs\" when some runs lacked it); ratio (\"vs ours\", \
-             ours is `rtc`) = median over runs of other/ours measured in the same run.\n"
+            "- Figures: median over the section's runs of criterion's median per run (or of the \
+             figure a bench reported, for what criterion cannot hold); spread is min–max over \
+             runs (\"k of N runs\" when some runs lacked it); ratio (\"vs ours\", ours is `rtc`) \
+             = median over runs of other/ours measured in the same run.\n"
         ));
         assert!(report.contains(
             "## stun: parse\n\n_Run: `cargo xtask bench --runs 3` on 2026-01-01 (UTC), 3 runs._\n\n\
@@ -976,7 +1290,7 @@ mod tests {
             Run::from([(other.clone(), 1000.0)]),
             Run::from([(key(g, Some("rtc")), 10.0), (other, 40.0)]),
         ];
-        let report = render("", &header(), &runs, &Throughputs::new(), false);
+        let report = render("", &header(), &runs, &Info::default(), false);
         assert_eq!(
             row(&report, "rtc (ours)"),
             "| rtc (ours) | 10.00 ns | 10.00 ns – 10.00 ns (2 of 3 runs) | — |"
@@ -1003,7 +1317,7 @@ mod tests {
                 ])
             })
             .collect();
-        let report = render("", &header(), &runs, &Throughputs::new(), false);
+        let report = render("", &header(), &runs, &Info::default(), false);
         assert!(report.contains(
             "## rtc-stun\n\n_Run: `cargo xtask bench --runs 3` on 2026-01-01 (UTC), 2 runs._\n\n\
              | benchmark | median | spread |\n|---|---:|---:|\n\
@@ -1027,7 +1341,7 @@ mod tests {
             (key("g", Some("other")), 8.0),
         ])];
         let old = "# Benchmarks\n\n<!-- notes -->\nmine\n<!-- /notes -->\n\nold table\n";
-        let report = render(old, &header(), &runs, &Throughputs::new(), false);
+        let report = render(old, &header(), &runs, &Info::default(), false);
         assert!(report.contains("<!-- notes -->\nmine\n<!-- /notes -->"));
         assert!(!report.contains("old table"));
         assert!(report.contains("(UTC), 1 run._\n"));
@@ -1036,7 +1350,7 @@ mod tests {
             "| other | 8.000 ns | — | 1.25x faster |"
         );
 
-        let fresh = render("", &header(), &runs, &Throughputs::new(), false);
+        let fresh = render("", &header(), &runs, &Info::default(), false);
         assert!(fresh.contains(DEFAULT_NOTES));
     }
 
@@ -1048,7 +1362,7 @@ mod tests {
             (key("B", Some("rtc")), 30.0),
         ])];
         let old = "# Benchmarks\n\n<!-- notes -->\nmine\n<!-- /notes -->\n";
-        render(old, &header(), &runs, &Throughputs::new(), false)
+        render(old, &header(), &runs, &Info::default(), false)
     }
 
     #[test]
@@ -1066,7 +1380,7 @@ mod tests {
             (key("B", Some("rtc")), 99.0),
             (key("C", Some("rtc")), 7.0),
         ])];
-        let report = render(&old, &partial, &runs, &Throughputs::new(), true);
+        let report = render(&old, &partial, &runs, &Info::default(), true);
         assert!(report.contains("<!-- notes -->\nmine\n<!-- /notes -->"));
         let sections = old_sections(&report);
         assert_eq!(
@@ -1085,7 +1399,7 @@ mod tests {
         assert!(report.find("## B") < report.find("## C"));
 
         // A full run rewrites everything: A is gone.
-        let full = render(&old, &partial, &runs, &Throughputs::new(), false);
+        let full = render(&old, &partial, &runs, &Info::default(), false);
         assert_eq!(old_sections(&full).keys().collect::<Vec<_>>(), ["B", "C"]);
     }
 
@@ -1098,14 +1412,14 @@ mod tests {
                 (key("single", None), 5.0),
                 (key("z", Some("f")), 1.0),
             ])],
-            &Throughputs::new(),
+            &Info::default(),
             false,
         );
         let report = render(
             &old,
             &header(),
             &[Run::from([(key("B", Some("rtc")), 1.0)])],
-            &Throughputs::new(),
+            &Info::default(),
             true,
         );
         let headings: Vec<_> = report.lines().filter(|l| l.starts_with("## ")).collect();
