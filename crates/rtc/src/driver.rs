@@ -4,6 +4,7 @@
 
 #![allow(clippy::disallowed_methods)] // the driver owns the clock
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
@@ -31,6 +32,31 @@ use crate::{Error, PeerConnectionEvent};
 
 /// Socket buffers asked for (the kernel caps them at its rmem_max/wmem_max).
 const SOCKET_BUFFER: usize = 4 * 1024 * 1024;
+
+/// Bytes of one GSO send at most (a UDP datagram's limit, less headers).
+const MAX_GSO_BYTES: usize = 65000;
+
+/// Expired timers handled in a row before the driver looks at its socket and commands again.
+const EXPIRED_IN_A_ROW: u32 = 16;
+
+thread_local! {
+    /// The receive and send buffers, one per runtime thread rather than per peer connection
+    /// (together about 160 kB with GRO; an idle connection should not hold them). They are
+    /// only borrowed between awaits.
+    static RECV_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static SEND_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A GSO batch the socket could not take at once: it waits for the socket with its own copy
+/// of the bytes, since the thread's buffer cannot be held across an await.
+struct Batch {
+    destination: SocketAddr,
+    segment_size: usize,
+    segments: usize,
+    contents: Vec<u8>,
+    /// The datagram already taken from the core when the socket blocked, sent after.
+    next: Option<(SocketAddr, Vec<u8>)>,
+}
 
 type Reply<T> = oneshot::Sender<Result<T, Error>>;
 
@@ -78,8 +104,8 @@ pub(crate) struct Driver {
     /// quinn-udp's state for the socket: GSO/GRO, batched receive.
     udp: quinn_udp::UdpSocketState,
     local: SocketAddr,
-    recv_buf: Vec<u8>,
-    send_buf: Vec<u8>,
+    /// Receive buffer length: GRO hands over up to gro_segments datagrams in one buffer.
+    recv_len: usize,
     /// Weak, so that the driver ends when every handle is gone.
     commands_tx: mpsc::WeakUnboundedSender<Command>,
     events: mpsc::UnboundedSender<PeerConnectionEvent>,
@@ -98,14 +124,12 @@ impl Driver {
         // A bulk transfer fills the default buffers (about 200 kB) in a few milliseconds.
         let _ = udp.set_recv_buffer_size((&socket).into(), SOCKET_BUFFER);
         let _ = udp.set_send_buffer_size((&socket).into(), SOCKET_BUFFER);
-        // GRO hands over up to gro_segments datagrams in one buffer.
         let recv_len = (udp.gro_segments() * 1500).max(65536);
         Ok(Self {
             pc,
             socket,
             udp,
-            recv_buf: vec![0u8; recv_len],
-            send_buf: Vec::with_capacity(65536),
+            recv_len,
             local,
             commands_tx,
             events,
@@ -116,6 +140,7 @@ impl Driver {
     pub(crate) async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
         // It ends on close(), or when every handle (the peer connection's and its channels')
         // is gone and the command channel with them.
+        let mut expired_in_a_row = 0;
         loop {
             self.dispatch();
             self.flush().await;
@@ -123,6 +148,17 @@ impl Driver {
                 break;
             }
             let timeout = self.pc.poll_timeout();
+            // A timer already due (ICE asks for "now" when a pair forms and when it nominates)
+            // is handled at once: tokio's sleep rounds up to its next 1 ms tick.
+            if let Some(t) = timeout {
+                let now = Instant::now();
+                if t <= now && expired_in_a_row < EXPIRED_IN_A_ROW {
+                    expired_in_a_row += 1;
+                    self.pc.handle_timeout(now);
+                    continue;
+                }
+            }
+            expired_in_a_row = 0;
             let sleep = async {
                 match timeout {
                     Some(t) => tokio::time::sleep_until(t.into()).await,
@@ -173,98 +209,164 @@ impl Driver {
     /// into the core.
     fn receive(&mut self) {
         let now = Instant::now();
-        for _ in 0..64 {
-            let mut meta = [quinn_udp::RecvMeta::default()];
-            let mut bufs = [IoSliceMut::new(&mut self.recv_buf)];
-            let (socket, udp) = (&self.socket, &self.udp);
-            let received = socket.try_io(Interest::READABLE, || {
-                udp.recv(socket.into(), &mut bufs, &mut meta)
-            });
-            match received {
-                Ok(n) => {
-                    for m in &meta[..n] {
-                        let data = &self.recv_buf[..m.len];
-                        let stride = if m.stride == 0 {
-                            m.len.max(1)
-                        } else {
-                            m.stride
-                        };
-                        for datagram in data.chunks(stride) {
-                            self.pc.handle_input(now, self.local, m.addr, datagram);
+        RECV_BUF.with_borrow_mut(|buf| {
+            if buf.len() < self.recv_len {
+                buf.resize(self.recv_len, 0);
+            }
+            for _ in 0..64 {
+                let mut meta = [quinn_udp::RecvMeta::default()];
+                let mut bufs = [IoSliceMut::new(&mut buf[..])];
+                let (socket, udp) = (&self.socket, &self.udp);
+                let received = socket.try_io(Interest::READABLE, || {
+                    udp.recv(socket.into(), &mut bufs, &mut meta)
+                });
+                match received {
+                    Ok(n) => {
+                        for m in &meta[..n] {
+                            let data = &buf[..m.len];
+                            let stride = if m.stride == 0 {
+                                m.len.max(1)
+                            } else {
+                                m.stride
+                            };
+                            for datagram in data.chunks(stride) {
+                                self.pc.handle_input(now, self.local, m.addr, datagram);
+                            }
                         }
                     }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => {
-                    trace!("recv: {e}");
-                    break;
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => {
+                        trace!("recv: {e}");
+                        break;
+                    }
                 }
             }
-        }
+        });
     }
 
     /// Sends what the core has: runs of same-size datagrams to one destination go out as one
     /// GSO send where the OS has it.
     async fn flush(&mut self) {
         self.release_credit();
-        let max_segments = self.udp.max_gso_segments().clamp(1, 64);
-        let mut batch: Option<(SocketAddr, usize)> = None;
-        let mut segments = 0;
-        let mut ended = false;
-        while let Some(t) = self.pc.poll_transmit() {
-            let len = t.contents.len();
-            let joins = match batch {
-                Some((destination, size)) => {
-                    destination == t.destination
-                        && !ended
-                        && len <= size
-                        && segments < max_segments
-                        && self.send_buf.len() + len <= 65000
-                }
-                None => false,
-            };
-            if !joins {
-                if let Some((destination, size)) = batch {
-                    self.send_batch(destination, size, segments).await;
-                }
-                self.send_buf.clear();
-                batch = Some((t.destination, len));
-                segments = 0;
-                ended = false;
-            }
-            // A shorter datagram can only be the last segment of a GSO send.
-            if batch.is_some_and(|(_, size)| len < size) {
-                ended = true;
-            }
-            self.send_buf.extend_from_slice(&t.contents);
-            segments += 1;
-        }
-        if let Some((destination, size)) = batch {
-            self.send_batch(destination, size, segments).await;
+        while let Some(blocked) = self.send_ready() {
+            self.send_blocked(blocked).await;
         }
     }
 
-    async fn send_batch(&mut self, destination: SocketAddr, size: usize, segments: usize) {
+    /// Sends batches out of the thread's buffer until the core has nothing more or the socket
+    /// would block; then hands back the batch it could not send.
+    fn send_ready(&mut self) -> Option<Batch> {
+        let max_segments = self.udp.max_gso_segments().clamp(1, 64);
+        SEND_BUF.with_borrow_mut(|buf| {
+            buf.clear();
+            let mut batch: Option<(SocketAddr, usize)> = None;
+            let mut segments = 0;
+            let mut ended = false;
+            while let Some(t) = self.pc.poll_transmit() {
+                let len = t.contents.len();
+                let joins = match batch {
+                    Some((destination, size)) => {
+                        destination == t.destination
+                            && !ended
+                            && len <= size
+                            && segments < max_segments
+                            && buf.len() + len <= MAX_GSO_BYTES
+                    }
+                    None => false,
+                };
+                if !joins {
+                    if let Some((destination, size)) = batch {
+                        let sent = self.try_send(destination, size, segments, buf);
+                        if !sent {
+                            return Some(Batch {
+                                destination,
+                                segment_size: size,
+                                segments,
+                                contents: buf.clone(),
+                                next: Some((t.destination, t.contents.to_vec())),
+                            });
+                        }
+                    }
+                    buf.clear();
+                    batch = Some((t.destination, len));
+                    segments = 0;
+                    ended = false;
+                }
+                // A shorter datagram can only be the last segment of a GSO send.
+                if batch.is_some_and(|(_, size)| len < size) {
+                    ended = true;
+                }
+                buf.extend_from_slice(&t.contents);
+                segments += 1;
+            }
+            if let Some((destination, size)) = batch
+                && !self.try_send(destination, size, segments, buf)
+            {
+                return Some(Batch {
+                    destination,
+                    segment_size: size,
+                    segments,
+                    contents: buf.clone(),
+                    next: None,
+                });
+            }
+            None
+        })
+    }
+
+    /// Waits for the socket to take a batch the first try could not send, then the datagram
+    /// that was taken from the core after it.
+    async fn send_blocked(&mut self, batch: Batch) {
+        self.send_waiting(
+            batch.destination,
+            batch.segment_size,
+            batch.segments,
+            &batch.contents,
+        )
+        .await;
+        if let Some((destination, bytes)) = batch.next {
+            let len = bytes.len();
+            self.send_waiting(destination, len, 1, &bytes).await;
+        }
+    }
+
+    /// One GSO send without waiting; false if the socket would block (other errors drop the
+    /// batch, as a lost datagram).
+    fn try_send(
+        &self,
+        destination: SocketAddr,
+        size: usize,
+        segments: usize,
+        contents: &[u8],
+    ) -> bool {
         let transmit = quinn_udp::Transmit {
             destination,
             ecn: None,
-            contents: &self.send_buf,
+            contents,
             segment_size: (segments > 1).then_some(size),
             src_ip: None,
         };
-        loop {
-            let (socket, udp) = (&self.socket, &self.udp);
-            match socket.try_io(Interest::WRITABLE, || udp.send(socket.into(), &transmit)) {
-                Ok(()) => return,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if socket.writable().await.is_err() {
-                        return;
-                    }
-                }
-                Err(e) => {
-                    trace!("send to {destination}: {e}");
-                    return;
-                }
+        let (socket, udp) = (&self.socket, &self.udp);
+        match socket.try_io(Interest::WRITABLE, || udp.send(socket.into(), &transmit)) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
+            Err(e) => {
+                trace!("send to {destination}: {e}");
+                true
+            }
+        }
+    }
+
+    async fn send_waiting(
+        &self,
+        destination: SocketAddr,
+        size: usize,
+        segments: usize,
+        contents: &[u8],
+    ) {
+        while !self.try_send(destination, size, segments, contents) {
+            if self.socket.writable().await.is_err() {
+                return;
             }
         }
     }
