@@ -213,6 +213,13 @@ struct Handshake12 {
     /// Our ClientHello (client), resent with the cookie.
     client_hello: Option<ClientHello>,
     kx: Option<Box<dyn KeyExchange>>,
+    /// An ephemeral key for the preferred group made ahead of need (see
+    /// [`Connection::poll_timeout`]): the client's and server's key generation is then off the
+    /// handshake's critical path.
+    spare_kx: Option<Box<dyn KeyExchange>>,
+    /// When to make `spare_kx`: at once, once the first flight (if any) has been taken; `None`
+    /// once made or no longer useful.
+    spare_kx_at: Option<Instant>,
     /// The server's ECDH public value (client side).
     peer_kx_public: Vec<u8>,
     /// Whether the server asked for our certificate (client side).
@@ -296,6 +303,8 @@ impl Connection {
             transcript: Vec::with_capacity(4096),
             client_hello: None,
             kx: None,
+            spare_kx: None,
+            spare_kx_at: Some(now),
             peer_kx_public: Vec::new(),
             certificate_requested: false,
             peer_public_key: None,
@@ -401,13 +410,25 @@ impl Connection {
         self.events.pop_front()
     }
 
-    /// When [`Connection::handle_timeout`] must be called next.
+    /// When [`Connection::handle_timeout`] must be called next. While a handshake waits for
+    /// the peer with nothing left to send, this is once "now", to make the next ephemeral key
+    /// ahead of need.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.retransmit_at
+        let spare = self
+            .hs
+            .as_ref()
+            .and_then(|hs| hs.spare_kx_at)
+            .filter(|_| self.transmit.is_empty());
+        match (self.retransmit_at, spare) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Retransmits the current flight if its timer expired (RFC 6347 §4.2.4).
+    /// Retransmits the current flight if its timer expired (RFC 6347 §4.2.4); makes the spare
+    /// ephemeral key when it is due.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.make_spare_kx(now);
         let Some(at) = self.retransmit_at else {
             return;
         };
@@ -423,6 +444,31 @@ impl Connection {
         self.rto = (self.rto * 2).min(self.config.max_retransmit_timeout);
         self.send_flight(now);
         self.retransmit_at = Some(now + self.rto);
+    }
+
+    fn make_spare_kx(&mut self, now: Instant) {
+        let provider = self.config.provider;
+        let Some(&group) = self.config.groups.first() else {
+            return;
+        };
+        if let Some(hs) = self.hs.as_mut()
+            && hs.spare_kx_at.is_some_and(|at| at <= now)
+        {
+            hs.spare_kx_at = None;
+            // On failure the key is made when needed (and that error reported then).
+            hs.spare_kx = (provider.key_exchange)(group).ok();
+        }
+    }
+
+    /// An ephemeral key for `group`: the spare one if it matches, a new one otherwise.
+    fn take_kx(&mut self, group: KeyExchangeGroup) -> Result<Box<dyn KeyExchange>, Error> {
+        let provider = self.config.provider;
+        let hs = self.hs()?;
+        hs.spare_kx_at = None;
+        match hs.spare_kx.take() {
+            Some(kx) if kx.group() == group => Ok(kx),
+            _ => Ok((provider.key_exchange)(group)?),
+        }
     }
 
     /// Sends application data in one record.
@@ -1036,7 +1082,9 @@ impl Connection {
             &ske.signed.signature,
         )
         .map_err(|_| Error::DecryptError("ServerKeyExchange signature"))?;
-        hs.kx = Some((provider.key_exchange)(group)?);
+        let kx = self.take_kx(group)?;
+        let hs = self.hs()?;
+        hs.kx = Some(kx);
         hs.peer_kx_public = ske.public;
         hs.expect = Expect::CertificateRequestOrDone;
         self.transcript_add(HandshakeType::ServerKeyExchange, seq, body);
@@ -1271,8 +1319,7 @@ impl Connection {
         }
         self.suite = Some(suite);
         self.srtp_profile = srtp;
-        let provider = self.config.provider;
-        let kx = (provider.key_exchange)(group)?;
+        let kx = self.take_kx(group)?;
         let server_random;
         {
             let hs = self.hs()?;

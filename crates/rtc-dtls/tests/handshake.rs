@@ -261,3 +261,64 @@ fn no_common_suite_fails_with_handshake_failure() {
         ))
     )));
 }
+
+/// Each side makes its ephemeral key while it waits for the peer: a timer due at once, but
+/// only once the first flight has been taken, and gone after it ran.
+#[test]
+fn ephemeral_key_made_ahead_while_waiting() {
+    use std::sync::Arc;
+
+    use rtc_dtls::{Connection, Role};
+    let provider = rtc_crypto::default_provider();
+    let (c, client_fingerprint) = config(provider);
+    let (s, server_fingerprint) = config(provider);
+    let now = std::time::Instant::now();
+
+    let mut server = Connection::new(Arc::new(s), Role::Server, now).unwrap();
+    server
+        .set_remote_fingerprints(vec![client_fingerprint])
+        .unwrap();
+    assert_eq!(server.poll_timeout(), Some(now));
+    server.handle_timeout(now);
+    assert_eq!(
+        server.poll_timeout(),
+        None,
+        "the server has nothing else to time"
+    );
+
+    let mut client = Connection::new(Arc::new(c), Role::Client, now).unwrap();
+    client
+        .set_remote_fingerprints(vec![server_fingerprint])
+        .unwrap();
+    let first = client
+        .poll_timeout()
+        .expect("the ClientHello's retransmission");
+    assert!(first > now, "not before the ClientHello has been taken");
+    let hello = client.poll_transmit().expect("the ClientHello");
+    assert_eq!(client.poll_timeout(), Some(now));
+    client.handle_timeout(now);
+    assert_eq!(
+        client.poll_timeout(),
+        Some(first),
+        "only the retransmission is left"
+    );
+    assert!(
+        client.poll_transmit().is_none(),
+        "making the key sends nothing"
+    );
+
+    // The handshake goes on with the spare keys.
+    server.handle_datagram(now, &hello).unwrap();
+    let mut to_client: Vec<Vec<u8>> = std::iter::from_fn(|| server.poll_transmit()).collect();
+    for _ in 0..4 {
+        for d in to_client.drain(..) {
+            client.handle_datagram(now, &d).unwrap();
+        }
+        for d in std::iter::from_fn(|| client.poll_transmit()).collect::<Vec<_>>() {
+            server.handle_datagram(now, &d).unwrap();
+        }
+        to_client.extend(std::iter::from_fn(|| server.poll_transmit()));
+    }
+    assert_eq!(client.state(), State::Connected);
+    assert_eq!(server.state(), State::Connected);
+}
