@@ -60,6 +60,12 @@ pub enum Error {
     /// The certificate could not be made or used.
     #[error("DTLS: {0}")]
     Dtls(#[from] rtc_dtls::Error),
+    /// Media cannot be sent or received on this transceiver yet, or the frame was refused.
+    #[error("media: {0}")]
+    MediaNotReady(&'static str),
+    /// No transceiver with this handle.
+    #[error("no transceiver {0}")]
+    NoTransceiver(u64),
     /// The peer connection is closed.
     #[error("the peer connection is closed")]
     Closed,

@@ -39,6 +39,7 @@
 mod config;
 pub mod demux;
 mod error;
+pub mod media;
 mod peer;
 mod sdp;
 mod signaling;
@@ -46,11 +47,15 @@ mod stats;
 
 pub use config::{Config, TurnServer};
 pub use error::Error;
+pub use media::MediaCounters;
+pub use media::{Codec, MediaFrame, TrackInfo, TransceiverId, TransceiverInit, default_codecs};
 pub use peer::{
     ChannelId, DataChannelInit, DataChannelState, Event, IceConnectionState, IceGatheringState,
     PeerConnection, PeerConnectionState, Transmit,
 };
 pub use rtc_datachannel::{ChannelError, Priority};
+pub use rtc_media::MediaKind;
+pub use rtc_sdp::attributes::Direction;
 pub use rtc_sdp::jsep::{RtcIceCandidateInit, RtcSessionDescriptionInit, SdpType};
 pub use signaling::SignalingState;
 pub use stats::{

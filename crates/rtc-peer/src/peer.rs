@@ -9,11 +9,14 @@ use bytes::Bytes;
 use rtc_datachannel::{ChannelOptions, ChannelType, DataChannels, DtlsRole, Priority};
 use rtc_dtls::{FingerprintAlgorithm, Role};
 use rtc_ice::{Agent, Candidate, Credentials, IceState};
+use rtc_media::MediaKind;
 use rtc_sdp::SessionDescription;
-use rtc_sdp::attributes::Setup;
+use rtc_sdp::attributes::{Direction, Setup};
 use rtc_sdp::jsep::{RtcIceCandidateInit, RtcSessionDescriptionInit, SdpType};
 
 use crate::demux::{Protocol, classify};
+use crate::media::engine::{MediaEvent, MediaState};
+use crate::media::{MediaFrame, TrackInfo, TransceiverId, TransceiverInit};
 use crate::sdp::{self, LocalParams, Remote, Section, SectionKind};
 use crate::stats::Counters;
 use crate::{Config, Error, SignalingState};
@@ -161,6 +164,26 @@ pub enum Event {
     },
     /// Resolve this mDNS name of the peer's and call [`PeerConnection::resolved`].
     ResolveHostname(String),
+    /// `track`: a transceiver receives media now (W3C WebRTC §5.4 "set the RTCSessionDescription").
+    Track {
+        /// The transceiver.
+        transceiver: TransceiverId,
+        /// Audio or video.
+        kind: MediaKind,
+        /// Its mid.
+        mid: String,
+        /// The peer's msid for it, if it said.
+        track: Option<TrackInfo>,
+    },
+    /// A frame of a remote track, in playout order.
+    MediaFrame {
+        /// The transceiver it came on.
+        transceiver: TransceiverId,
+        /// The frame.
+        frame: MediaFrame,
+    },
+    /// The peer asks for a keyframe on a transceiver we send on (PLI or FIR).
+    KeyframeRequest(TransceiverId),
 }
 
 #[derive(Debug)]
@@ -235,6 +258,7 @@ pub struct PeerConnection {
     negotiation_needed: bool,
     closed: bool,
     pub(crate) counters: Counters,
+    pub(crate) media: MediaState,
 }
 
 impl std::fmt::Debug for PeerConnection {
@@ -258,6 +282,10 @@ impl PeerConnection {
         let credentials = Credentials::random(config.provider);
         let mut id = [0u8; 8];
         let _ = (config.provider.fill_random)(&mut id);
+        let mut cname = [0u8; 12];
+        let _ = (config.provider.fill_random)(&mut cname);
+        let cname =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, cname);
         Ok(Self {
             dtls_config,
             fingerprint,
@@ -297,6 +325,7 @@ impl PeerConnection {
             negotiation_needed: false,
             closed: false,
             counters: Counters::default(),
+            media: MediaState::new(cname),
             config,
         })
     }
@@ -446,6 +475,25 @@ impl PeerConnection {
         }
         let mut sections = self.sections.clone();
         let has_data = sections.iter().any(|s| s.kind == SectionKind::Application);
+        // New transceivers get their sections (and mids) before the data section, as
+        // browsers order them when both are added before the first offer.
+        let fresh: Vec<TransceiverId> = self
+            .media
+            .transceivers
+            .iter()
+            .filter(|t| t.mid.is_none() && !t.stopped)
+            .map(|t| t.id)
+            .collect();
+        for id in fresh {
+            let mid = next_mid(&sections);
+            if let Some(t) = self.media.get_mut(id) {
+                t.mid = Some(mid.clone());
+            }
+            sections.push(Section {
+                mid,
+                kind: SectionKind::Media(id),
+            });
+        }
         if !has_data && !self.channels.is_empty() {
             sections.push(Section {
                 mid: next_mid(&sections),
@@ -478,7 +526,15 @@ impl PeerConnection {
             .sections
             .iter()
             .map(|r| {
-                let kind = if r.is_data && !r.rejected && !taken {
+                let media = r.av.as_ref().filter(|_| !r.rejected).and_then(|m| {
+                    self.media
+                        .by_mid(&r.mid)
+                        .filter(|t| !t.stopped && t.kind == m.kind && t.accepts(m))
+                        .map(|t| t.id)
+                });
+                let kind = if let Some(id) = media {
+                    SectionKind::Media(id)
+                } else if r.is_data && !r.rejected && !taken {
                     taken = true;
                     SectionKind::Application
                 } else {
@@ -554,6 +610,7 @@ impl PeerConnection {
         self.start_gathering(now);
         if next == SignalingState::Stable {
             self.start_transport(now);
+            self.apply_media();
         }
         self.pump(now);
         Ok(())
@@ -641,10 +698,14 @@ impl PeerConnection {
             }
             _ => self.pending_remote = Some(description),
         }
+        if kind == SdpType::Offer {
+            self.associate_transceivers(&remote);
+        }
         self.remote = Some(remote);
         self.set_signaling(next);
         if next == SignalingState::Stable {
             self.start_transport(now);
+            self.apply_media();
         }
         self.pump(now);
         Ok(())
@@ -948,8 +1009,20 @@ impl PeerConnection {
                 }
                 None => self.counters.dropped += 1,
             },
+            Protocol::Rtp => {
+                let _ = from;
+                let before = self.media.counters;
+                self.media.handle_datagram(now, datagram);
+                let after = self.media.counters;
+                // Dropped by the media side (SRTP failure, no transceiver, malformed): also
+                // a dropped datagram of the transport.
+                if after != before {
+                    self.counters.dropped += 1;
+                } else {
+                    self.media.note_activity(now);
+                }
+            }
             _ => {
-                // SRTP arrives with media transceivers; until then it is not ours.
                 let _ = from;
                 self.counters.dropped += 1;
             }
@@ -970,7 +1043,288 @@ impl PeerConnection {
         if let Some(dc) = &mut self.data {
             dc.handle_timeout(now);
         }
+        self.media.handle_timeout(now);
         self.pump(now);
+    }
+
+    // ----- media -----
+
+    /// `addTransceiver(kind, init)`: a transceiver that gets a section in the next offer.
+    pub fn add_transceiver(
+        &mut self,
+        kind: MediaKind,
+        init: TransceiverInit,
+    ) -> Result<TransceiverId, Error> {
+        self.check_open()?;
+        let provider = self.config.provider;
+        let mut random = || {
+            let mut b = [0u8; 4];
+            let _ = (provider.fill_random)(&mut b);
+            u32::from_be_bytes(b)
+        };
+        let id = self.media.add(kind, init, &mut random);
+        self.negotiation_needed = true;
+        self.events.push_back(Event::NegotiationNeeded);
+        Ok(id)
+    }
+
+    /// `addTrack(track)`: reuses a transceiver of the kind that the peer's offer made and
+    /// that sends nothing yet (W3C WebRTC §5.1 addTrack), else adds a sendrecv one.
+    pub fn add_track(&mut self, kind: MediaKind, track: TrackInfo) -> Result<TransceiverId, Error> {
+        self.check_open()?;
+        let reuse = self
+            .media
+            .transceivers
+            .iter()
+            .find(|t| t.kind == kind && !t.stopped && t.track.is_none() && t.send.is_none())
+            .map(|t| t.id);
+        if let Some(id) = reuse {
+            if let Some(t) = self.media.get_mut(id) {
+                t.track = Some(track);
+                t.direction = crate::media::from_flags(true, t.direction.receives());
+            }
+            self.negotiation_needed = true;
+            self.events.push_back(Event::NegotiationNeeded);
+            return Ok(id);
+        }
+        self.add_transceiver(
+            kind,
+            TransceiverInit {
+                track: Some(track),
+                ..TransceiverInit::default()
+            },
+        )
+    }
+
+    /// A transceiver's `direction` (takes effect with the next negotiation).
+    pub fn set_direction(&mut self, id: TransceiverId, direction: Direction) -> Result<(), Error> {
+        let t = self.media.get_mut(id).ok_or(Error::NoTransceiver(id.0))?;
+        if t.direction != direction {
+            t.direction = direction;
+            self.negotiation_needed = true;
+            self.events.push_back(Event::NegotiationNeeded);
+        }
+        Ok(())
+    }
+
+    /// `setCodecPreferences(codecs)`: the codecs (and order) the next offer or answer has.
+    pub fn set_codec_preferences(
+        &mut self,
+        id: TransceiverId,
+        codecs: Vec<crate::media::Codec>,
+    ) -> Result<(), Error> {
+        let t = self.media.get_mut(id).ok_or(Error::NoTransceiver(id.0))?;
+        t.codecs = if codecs.is_empty() {
+            crate::media::default_codecs(t.kind)
+        } else {
+            codecs
+        };
+        Ok(())
+    }
+
+    /// `replaceTrack(track)`: another source on the same sender, no renegotiation (the SSRC
+    /// and payload type stay); `None` stops sending until a track is set again.
+    pub fn replace_track(
+        &mut self,
+        id: TransceiverId,
+        track: Option<TrackInfo>,
+    ) -> Result<(), Error> {
+        let t = self.media.get_mut(id).ok_or(Error::NoTransceiver(id.0))?;
+        if t.track.is_none() && track.is_some() && t.send.is_none() {
+            // Nothing was negotiated to send: the msid needs an offer.
+            self.negotiation_needed = true;
+            self.events.push_back(Event::NegotiationNeeded);
+        }
+        t.track = track;
+        Ok(())
+    }
+
+    /// The transceivers, in the order they were made.
+    pub fn transceivers(&self) -> Vec<TransceiverId> {
+        self.media.transceivers.iter().map(|t| t.id).collect()
+    }
+
+    /// A transceiver's kind, mid, direction and current direction.
+    pub fn transceiver_info(
+        &self,
+        id: TransceiverId,
+    ) -> Option<(MediaKind, Option<&str>, Direction, Option<Direction>)> {
+        let t = self.media.get(id)?;
+        Some((t.kind, t.mid.as_deref(), t.direction, t.current_direction))
+    }
+
+    /// The codec a transceiver sends with, once negotiated.
+    pub fn send_codec(&self, id: TransceiverId) -> Option<&crate::media::Codec> {
+        self.media.get(id)?.send.as_ref().map(|s| &s.codec)
+    }
+
+    /// What the media side counted (SRTP failures, unrouted and malformed packets).
+    pub fn media_counters(&self) -> crate::media::MediaCounters {
+        self.media.counters
+    }
+
+    /// Sends one encoded frame of `duration` on a transceiver: packetized for its codec,
+    /// RTP-stamped, kept for retransmission, protected with SRTP.
+    pub fn write_frame(
+        &mut self,
+        now: Instant,
+        id: TransceiverId,
+        frame: &[u8],
+        duration: std::time::Duration,
+    ) -> Result<(), Error> {
+        self.check_open()?;
+        if self
+            .media
+            .get(id)
+            .ok_or(Error::NoTransceiver(id.0))?
+            .track
+            .is_none()
+        {
+            return Err(Error::MediaNotReady("no track on this sender"));
+        }
+        self.media.write_frame(now, id, frame, duration)?;
+        self.pump(now);
+        Ok(())
+    }
+
+    /// Asks the peer for a keyframe on what a transceiver receives (PLI).
+    pub fn request_keyframe(&mut self, now: Instant, id: TransceiverId) {
+        let targets: Vec<(u32, u32)> = self
+            .media
+            .get(id)
+            .map(|t| t.receive.iter().map(|r| (t.ssrc, r.ssrc)).collect())
+            .unwrap_or_default();
+        for (ours, theirs) in targets {
+            self.media.pli(ours, theirs);
+        }
+        let _ = now;
+        self.pump(now);
+    }
+
+    /// W3C "process the removal/addition of a remote track", simplified: the peer's offer's
+    /// audio/video sections get transceivers (ours of the same mid, a free one of the kind
+    /// made by addTrack, or a new recvonly one).
+    fn associate_transceivers(&mut self, remote: &Remote) {
+        let provider = self.config.provider;
+        for r in &remote.sections {
+            let Some(m) = r.av.as_ref().filter(|_| !r.rejected) else {
+                continue;
+            };
+            if self.media.by_mid(&r.mid).is_some() {
+                continue;
+            }
+            let free = self
+                .media
+                .transceivers
+                .iter()
+                .find(|t| t.mid.is_none() && !t.stopped && t.kind == m.kind)
+                .map(|t| t.id);
+            let id = match free {
+                Some(id) => id,
+                None => {
+                    let mut random = || {
+                        let mut b = [0u8; 4];
+                        let _ = (provider.fill_random)(&mut b);
+                        u32::from_be_bytes(b)
+                    };
+                    self.media.add(
+                        m.kind,
+                        TransceiverInit {
+                            direction: Direction::RecvOnly,
+                            ..TransceiverInit::default()
+                        },
+                        &mut random,
+                    )
+                }
+            };
+            if let Some(t) = self.media.get_mut(id) {
+                t.mid = Some(r.mid.clone());
+            }
+        }
+    }
+
+    /// Offer and answer agree: each media section's codecs, extensions and direction; the
+    /// `track` events of transceivers that now receive.
+    fn apply_media(&mut self) {
+        let Some(remote) = self.remote.clone() else {
+            return;
+        };
+        let provider = self.config.provider;
+        let mut random = || {
+            let mut b = [0u8; 4];
+            let _ = (provider.fill_random)(&mut b);
+            u32::from_be_bytes(b)
+        };
+        let sections = self.sections.clone();
+        for section in &sections {
+            let SectionKind::Media(id) = section.kind else {
+                continue;
+            };
+            let Some(m) = remote
+                .sections
+                .iter()
+                .find(|r| r.mid == section.mid && !r.rejected)
+                .and_then(|r| r.av.clone())
+            else {
+                if let Some(t) = self.media.get_mut(id) {
+                    t.current_direction = Some(Direction::Inactive);
+                    t.send = None;
+                    t.receive.clear();
+                }
+                continue;
+            };
+            let Some(t) = self.media.get_mut(id) else {
+                continue;
+            };
+            let negotiated = crate::media::codec::intersect(&t.codecs, &m.codecs);
+            let ours = crate::media::default_extensions(t.kind);
+            let extensions: Vec<(u8, String)> = m
+                .extensions
+                .iter()
+                .filter(|(_, u)| ours.iter().any(|(_, o)| o == u))
+                .cloned()
+                .collect();
+            let current = crate::media::answer_direction(t.direction, m.direction);
+            let track = m.track.clone();
+            t.apply(negotiated, &extensions, current, m, &mut random);
+            if current.receives() && !t.track_fired {
+                t.track_fired = true;
+                let (kind, mid) = (t.kind, section.mid.clone());
+                self.events.push_back(Event::Track {
+                    transceiver: id,
+                    kind,
+                    mid,
+                    track,
+                });
+            }
+        }
+        self.media.forget_routes();
+    }
+
+    /// SRTP and SRTCP onto the selected pair. True when something moved.
+    fn flush_media(&mut self, now: Instant) -> bool {
+        if self.media.out.is_empty() {
+            return false;
+        }
+        let Some(agent) = &mut self.agent else {
+            self.media.out.clear();
+            return false;
+        };
+        if agent.selected_pair().is_none() {
+            self.media.out.clear();
+            return false;
+        }
+        let mut out = Vec::new();
+        while let Some(d) = self.media.out.pop_front() {
+            if let Some(t) = agent.send_data(now, &d) {
+                out.push(t);
+            }
+        }
+        let moved = !out.is_empty();
+        for t in out {
+            self.push_transmit(t);
+        }
+        moved
     }
 
     // ----- output -----
@@ -996,6 +1350,7 @@ impl PeerConnection {
                 .as_ref()
                 .and_then(rtc_dtls::Connection::poll_timeout),
             self.data.as_ref().and_then(DataChannels::poll_timeout),
+            self.media.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -1037,6 +1392,31 @@ impl PeerConnection {
             },
         };
         let none: [String; 0] = [];
+        let media: Vec<(TransceiverId, String, String)> = sections
+            .iter()
+            .filter_map(|section| {
+                let SectionKind::Media(id) = section.kind else {
+                    return None;
+                };
+                let t = self.media.get(id)?;
+                let answer = match kind {
+                    SdpType::Offer => None,
+                    _ => self
+                        .remote
+                        .as_ref()?
+                        .sections
+                        .iter()
+                        .find(|r| r.mid == section.mid)?
+                        .av
+                        .as_ref(),
+                };
+                if kind != SdpType::Offer && answer.is_none() {
+                    return None;
+                }
+                let (mline, lines) = t.write_section(&section.mid, answer, &self.media.cname);
+                Some((id, mline, lines))
+            })
+            .collect();
         sdp::write_local(&LocalParams {
             session_id: self.session_id,
             version: self.session_version,
@@ -1053,6 +1433,7 @@ impl PeerConnection {
             ice_lite: self.config.ice_lite,
             max_message_size: self.config.max_message_size,
             sections,
+            media: &media,
             candidates: if candidates {
                 &self.local_candidates
             } else {
@@ -1294,8 +1675,18 @@ impl PeerConnection {
                 progress = true;
                 self.on_channel_event(e);
             }
+            while let Some(e) = self.media.events.pop_front() {
+                progress = true;
+                self.events.push_back(match e {
+                    MediaEvent::Frame(transceiver, frame) => {
+                        Event::MediaFrame { transceiver, frame }
+                    }
+                    MediaEvent::KeyframeRequest(id) => Event::KeyframeRequest(id),
+                });
+            }
             progress |= self.flush_sctp(now);
             progress |= self.flush_dtls(now);
+            progress |= self.flush_media(now);
             while let Some(t) = self.agent.as_mut().and_then(Agent::poll_transmit) {
                 self.push_transmit(t);
             }
@@ -1392,6 +1783,16 @@ impl PeerConnection {
     fn on_dtls_event(&mut self, now: Instant, e: rtc_dtls::Event) {
         match e {
             rtc_dtls::Event::Connected => {
+                // RFC 5764 §4.2: SRTP keys from the exporter, when use_srtp was agreed.
+                if let Some(material) = self
+                    .dtls
+                    .as_ref()
+                    .and_then(|d| d.srtp_keying_material().ok())
+                {
+                    let client = self.dtls_role == Some(Role::Client);
+                    self.media
+                        .start_srtp(&material, client, self.config.provider);
+                }
                 // The DTLS client starts the association; the server waits for its INIT
                 // (both may, RFC 8841 §9.3; one INIT avoids a collision with stacks that do
                 // not handle one).

@@ -26,6 +26,8 @@ pub(crate) struct Section {
 pub(crate) enum SectionKind {
     /// The data channel section.
     Application,
+    /// An audio or video section of a transceiver.
+    Media(crate::media::TransceiverId),
     /// A section of the peer's offer we do not take (RFC 8829 §5.3.1: port zero, same media,
     /// protocol and formats).
     Rejected {
@@ -46,6 +48,8 @@ pub(crate) struct LocalParams<'a> {
     pub(crate) ice_lite: bool,
     pub(crate) max_message_size: usize,
     pub(crate) sections: &'a [Section],
+    /// Each media section's `m=` line after `m=` and its media attributes.
+    pub(crate) media: &'a [(crate::media::TransceiverId, String, String)],
     /// `candidate:…` lines gathered so far, and whether gathering is complete.
     pub(crate) candidates: &'a [String],
     pub(crate) end_of_candidates: bool,
@@ -67,7 +71,7 @@ pub(crate) fn write_local(p: &LocalParams<'_>) -> String {
     let bundled: Vec<&str> = p
         .sections
         .iter()
-        .filter(|m| m.kind == SectionKind::Application)
+        .filter(|m| !matches!(m.kind, SectionKind::Rejected { .. }))
         .map(|m| m.mid.as_str())
         .collect();
     if !bundled.is_empty() {
@@ -83,11 +87,21 @@ pub(crate) fn write_local(p: &LocalParams<'_>) -> String {
     let mut first_bundled = true;
     for section in p.sections {
         match &section.kind {
-            SectionKind::Application => {
-                let _ = write!(
-                    s,
-                    "m=application 9 {DATA_PROTOCOL} {DATA_FORMAT}\r\nc=IN IP4 0.0.0.0\r\n"
-                );
+            SectionKind::Application | SectionKind::Media(_) => {
+                if let SectionKind::Media(id) = &section.kind {
+                    let Some((_, mline, _)) = p.media.iter().find(|(t, _, _)| t == id) else {
+                        continue;
+                    };
+                    let _ = write!(
+                        s,
+                        "m={mline}\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
+                    );
+                } else {
+                    let _ = write!(
+                        s,
+                        "m=application 9 {DATA_PROTOCOL} {DATA_FORMAT}\r\nc=IN IP4 0.0.0.0\r\n"
+                    );
+                }
                 // RFC 8839 §5.1: candidates go in the bundled section (its transport).
                 if first_bundled {
                     for c in p.candidates {
@@ -103,10 +117,23 @@ pub(crate) fn write_local(p: &LocalParams<'_>) -> String {
                 let _ = write!(
                     s,
                     "a=ice-ufrag:{}\r\na=ice-pwd:{}\r\na=ice-options:trickle\r\n\
-                     a=fingerprint:{}\r\na=setup:{}\r\na=mid:{}\r\n\
-                     a=sctp-port:5000\r\na=max-message-size:{}\r\n",
-                    p.ufrag, p.pwd, p.fingerprint, p.setup, section.mid, p.max_message_size
+                     a=fingerprint:{}\r\na=setup:{}\r\na=mid:{}\r\n",
+                    p.ufrag, p.pwd, p.fingerprint, p.setup, section.mid
                 );
+                match &section.kind {
+                    SectionKind::Media(id) => {
+                        if let Some((_, _, lines)) = p.media.iter().find(|(t, _, _)| t == id) {
+                            s.push_str(lines);
+                        }
+                    }
+                    _ => {
+                        let _ = write!(
+                            s,
+                            "a=sctp-port:5000\r\na=max-message-size:{}\r\n",
+                            p.max_message_size
+                        );
+                    }
+                }
             }
             SectionKind::Rejected {
                 media,
@@ -136,6 +163,8 @@ pub(crate) struct RemoteSection {
     pub(crate) rejected: bool,
     /// A data channel section we can take.
     pub(crate) is_data: bool,
+    /// An audio or video section, as we read it.
+    pub(crate) av: Option<crate::media::RemoteMedia>,
 }
 
 /// What we take from the peer's description.
@@ -179,6 +208,11 @@ pub(crate) fn read_remote(
             formats: m.formats.iter().map(|f| f.to_string()).collect(),
             rejected: m.port == 0 && !m.bundle_only(),
             is_data,
+            av: if m.protocol.contains("RTP/") {
+                crate::media::read_media(m)
+            } else {
+                None
+            },
         });
     }
     // The transport is the BUNDLE group's first section (RFC 8843 §7.2.1), or the first

@@ -92,7 +92,8 @@ fn our_offer_passes_the_jsep_checks_and_has_what_browsers_need() {
             offer.sdp
         );
     }
-    // The answer to an offer with audio and video rejects them and takes the data section.
+    // The answer to a browser's offer with audio and video takes all three sections: the
+    // media ones receive only (no track of ours), in one BUNDLE group.
     let browser_offer = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n\
 a=group:BUNDLE 0 1 2\r\na=msid-semantic: WMS\r\n\
 m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n\
@@ -115,10 +116,11 @@ a=setup:actpass\r\na=mid:2\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n"
     let parsed = rtc_sdp::SessionDescription::parse(&answer.sdp).unwrap();
     rtc_sdp::validate::answer(&offer, &parsed).unwrap();
     assert_eq!(parsed.media.len(), 3);
-    assert_eq!(parsed.media[0].port, 0);
-    assert_eq!(parsed.media[1].port, 0);
-    assert_eq!(parsed.media[2].port, 9);
-    assert!(answer.sdp.contains("a=group:BUNDLE 2\r\n"));
+    assert!(parsed.media.iter().all(|m| m.port == 9));
+    assert!(answer.sdp.contains("a=group:BUNDLE 0 1 2\r\n"));
+    assert!(answer.sdp.contains("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"));
+    assert!(answer.sdp.contains("m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"));
+    assert_eq!(answer.sdp.matches("a=recvonly").count(), 2);
     assert!(answer.sdp.contains("a=setup:active"));
     b.set_local_description(now(), answer).unwrap();
     assert_eq!(b.signaling_state(), SignalingState::Stable);

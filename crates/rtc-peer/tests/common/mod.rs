@@ -76,6 +76,8 @@ pub struct Net {
     /// Forward trickled candidates between the peers.
     pub trickle: bool,
     pub delivered: u64,
+    /// Time does not jump past this in a step (see [`Net::advance`]).
+    cap: Option<Instant>,
 }
 
 impl Net {
@@ -96,6 +98,7 @@ impl Net {
             rng: Rng::new(7),
             trickle: true,
             delivered: 0,
+            cap: None,
         }
     }
 
@@ -178,9 +181,25 @@ impl Net {
         .into_iter()
         .flatten()
         .min();
+        let next = match (next, self.cap) {
+            (Some(n), Some(c)) => Some(n.min(c)),
+            (n, c) => n.or(c),
+        };
         if let Some(next) = next {
             self.now = self.now.max(next);
         }
+    }
+
+    /// Runs for exactly `d` of virtual time (a sender pacing itself on the clock).
+    #[allow(dead_code)]
+    pub fn advance(&mut self, d: Duration) {
+        let target = self.now + d;
+        self.cap = Some(target);
+        while self.now < target {
+            self.step();
+        }
+        self.step();
+        self.cap = None;
     }
 
     /// Steps until `done` holds or `limit` of virtual time passes; returns whether it held.
