@@ -87,6 +87,26 @@ pub(crate) enum Command {
     },
     CloseChannel(ChannelId),
     Stats(oneshot::Sender<StatsReport>),
+    AddTrack(
+        rtc_peer::MediaKind,
+        rtc_peer::TrackInfo,
+        Reply<rtc_peer::TransceiverId>,
+    ),
+    AddTransceiver(
+        rtc_peer::MediaKind,
+        rtc_peer::TransceiverInit,
+        Reply<rtc_peer::TransceiverId>,
+    ),
+    WriteSample {
+        id: rtc_peer::TransceiverId,
+        sample: crate::Sample,
+        reply: Reply<()>,
+    },
+    SendCodec(
+        rtc_peer::TransceiverId,
+        oneshot::Sender<Option<rtc_peer::Codec>>,
+    ),
+    RequestKeyframe(rtc_peer::TransceiverId),
     Close(oneshot::Sender<()>),
 }
 
@@ -110,6 +130,8 @@ pub(crate) struct Driver {
     commands_tx: mpsc::WeakUnboundedSender<Command>,
     events: mpsc::UnboundedSender<PeerConnectionEvent>,
     channels: HashMap<ChannelId, ChannelPipes>,
+    /// Where each receiving transceiver's frames go.
+    tracks: HashMap<rtc_peer::TransceiverId, mpsc::UnboundedSender<rtc_peer::MediaFrame>>,
 }
 
 impl Driver {
@@ -134,6 +156,7 @@ impl Driver {
             commands_tx,
             events,
             channels: HashMap::new(),
+            tracks: HashMap::new(),
         })
     }
 
@@ -433,6 +456,39 @@ impl Driver {
                 Event::NegotiationNeeded => {
                     let _ = self.events.send(PeerConnectionEvent::NegotiationNeeded);
                 }
+                Event::Track {
+                    transceiver,
+                    kind,
+                    mid,
+                    track,
+                } => {
+                    let Some(commands) = self.commands_tx.upgrade() else {
+                        continue;
+                    };
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    self.tracks.insert(transceiver, tx);
+                    let _ = self
+                        .events
+                        .send(PeerConnectionEvent::Track(crate::TrackRemote {
+                            id: transceiver,
+                            kind,
+                            mid,
+                            info: track,
+                            frames: rx,
+                            commands,
+                        }));
+                }
+                Event::MediaFrame { transceiver, frame } => {
+                    if let Some(tx) = self.tracks.get(&transceiver)
+                        && tx.send(frame).is_err()
+                    {
+                        // The application dropped the track: its frames are not wanted.
+                        self.tracks.remove(&transceiver);
+                    }
+                }
+                Event::KeyframeRequest(id) => {
+                    let _ = self.events.send(PeerConnectionEvent::KeyframeRequest(id));
+                }
                 other => trace!("event {other:?}"),
             }
         }
@@ -535,6 +591,23 @@ impl Driver {
                     }
                 }
             }
+            Command::AddTrack(kind, info, r) => {
+                let _ = r.send(self.pc.add_track(kind, info).map_err(Into::into));
+            }
+            Command::AddTransceiver(kind, init, r) => {
+                let _ = r.send(self.pc.add_transceiver(kind, init).map_err(Into::into));
+            }
+            Command::WriteSample { id, sample, reply } => {
+                let result = self
+                    .pc
+                    .write_frame(now, id, &sample.data, sample.duration)
+                    .map_err(Into::into);
+                let _ = reply.send(result);
+            }
+            Command::SendCodec(id, r) => {
+                let _ = r.send(self.pc.send_codec(id).cloned());
+            }
+            Command::RequestKeyframe(id) => self.pc.request_keyframe(now, id),
             Command::BufferedAmount { id, reply } => {
                 let _ = reply.send(self.pc.buffered_amount(id));
             }

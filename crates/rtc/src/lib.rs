@@ -32,6 +32,7 @@ mod config;
 mod data_channel;
 mod driver;
 mod error;
+mod media;
 
 use tokio::net::UdpSocket;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -43,13 +44,17 @@ pub use data_channel::{
 };
 use driver::{Command, Driver};
 pub use error::Error;
+pub use media::{
+    Codec, MediaFrame, MediaKind, RTCRtpTransceiverDirection, RTCRtpTransceiverInit, Sample,
+    TrackInfo, TrackLocal, TrackRemote, TransceiverId,
+};
 pub use rtc_peer::{
     IceConnectionState as RTCIceConnectionState, IceGatheringState as RTCIceGatheringState,
     PeerConnectionState as RTCPeerConnectionState, RtcIceCandidateInit as RTCIceCandidateInit,
     RtcSessionDescriptionInit as RTCSessionDescription, SdpType as RTCSdpType,
     SignalingState as RTCSignalingState, Stats, StatsReport,
 };
-pub use {rtc_dtls, rtc_peer, rtc_sdp};
+pub use {rtc_dtls, rtc_media, rtc_peer, rtc_sdp};
 
 /// What a peer connection tells the application (the W3C events).
 #[derive(Debug)]
@@ -69,6 +74,10 @@ pub enum PeerConnectionEvent {
     NegotiationNeeded,
     /// `datachannel`: the peer opened a channel.
     DataChannel(RTCDataChannel),
+    /// `track`: a transceiver receives media.
+    Track(TrackRemote),
+    /// The peer asks for a keyframe on a transceiver we send on (PLI or FIR).
+    KeyframeRequest(TransceiverId),
 }
 
 /// `RTCPeerConnection`.
@@ -170,6 +179,40 @@ impl RTCPeerConnection {
         let label = label.to_owned();
         self.ask(|reply| Command::CreateChannel { label, init, reply })
             .await
+    }
+
+    /// `addTrack(track)`: a sender for a track of `kind` (`stream_id`/`track_id` go into
+    /// `a=msid`). Negotiate afterwards.
+    pub async fn add_track(
+        &self,
+        kind: MediaKind,
+        stream_id: &str,
+        track_id: &str,
+    ) -> Result<TrackLocal, Error> {
+        let info = TrackInfo {
+            stream_id: stream_id.to_owned(),
+            track_id: track_id.to_owned(),
+        };
+        let id = self.ask(|r| Command::AddTrack(kind, info, r)).await?;
+        Ok(TrackLocal {
+            id,
+            kind,
+            commands: self.commands.clone(),
+        })
+    }
+
+    /// `addTransceiver(kind, init)`; a [`TrackLocal`] for it when `init` has a track.
+    pub async fn add_transceiver(
+        &self,
+        kind: MediaKind,
+        init: RTCRtpTransceiverInit,
+    ) -> Result<TrackLocal, Error> {
+        let id = self.ask(|r| Command::AddTransceiver(kind, init, r)).await?;
+        Ok(TrackLocal {
+            id,
+            kind,
+            commands: self.commands.clone(),
+        })
     }
 
     /// `getStats()`.

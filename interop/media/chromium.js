@@ -1,0 +1,175 @@
+// Chromium (headless /usr/bin/chromium driven by playwright-core) as the peer of `cargo xtask
+// interop media` (README.md): its fake camera and microphone (--use-fake-device-for-media-stream)
+// go to the Rust peer, and what the Rust peer sends is played in <video>/<audio> elements;
+// getStats says when enough was decoded. Signalling lines as in interop/datachannel.
+'use strict';
+
+const http = require('http');
+const { chromium } = require('playwright-core');
+const { signal, log, readSignals } = require('../datachannel/common');
+
+const FLAGS = [
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+function parseArgs(argv = process.argv.slice(2)) {
+  const args = { offerer: null, timeoutMs: 40000, frames: 30 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--offer') args.offerer = true;
+    else if (a === '--answer') args.offerer = false;
+    else if (a === '--timeout') args.timeoutMs = Number(argv[++i]) * 1000;
+    else if (a === '--frames') args.frames = Number(argv[++i]);
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (args.offerer === null) throw new Error('usage: --offer|--answer [--timeout S] [--frames N]');
+  return args;
+}
+
+// The page's side: a W3C peer connection with the fake devices' tracks.
+function pageMain(opts) {
+  const pc = new RTCPeerConnection();
+  const send = (m) => window.mediaSignal(m);
+  const log = (t) => console.log(t);
+  let completed = false;
+  pc.onicecandidate = (e) => send({ type: 'candidate', candidate: e.candidate ? e.candidate.toJSON() : { candidate: '' } });
+  pc.ontrack = (e) => {
+    log(`track ${e.track.kind} mid ${e.transceiver.mid}`);
+    const el = document.createElement(e.track.kind === 'video' ? 'video' : 'audio');
+    el.autoplay = true;
+    el.muted = true;
+    el.srcObject = new MediaStream([e.track]);
+    document.body.appendChild(el);
+    el.play().catch((err) => log(`play: ${err}`));
+  };
+  pc.onconnectionstatechange = () => {
+    log(`connection ${pc.connectionState}`);
+    if (pc.connectionState === 'failed') send({ type: 'done', ok: false, errors: ['connection failed'] });
+  };
+  const ready = navigator.mediaDevices
+    .getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 30 } })
+    .then((stream) => {
+      for (const t of stream.getTracks()) pc.addTrack(t, stream);
+    });
+  const poll = setInterval(async () => {
+    const stats = await pc.getStats();
+    let video = null;
+    let audio = null;
+    let outVideo = null;
+    stats.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') video = s;
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') audio = s;
+      if (s.type === 'outbound-rtp' && s.kind === 'video') outVideo = s;
+    });
+    const framesDecoded = video ? video.framesDecoded || 0 : 0;
+    const audioSamples = audio ? audio.totalSamplesReceived || 0 : 0;
+    const audioPackets = audio ? audio.packetsReceived || 0 : 0;
+    if (!completed && framesDecoded >= opts.frames && audioPackets >= 50 && audioSamples > 0) {
+      completed = true;
+      send({
+        type: 'complete',
+        framesDecoded,
+        videoCodec: video && stats.get(video.codecId) ? stats.get(video.codecId).mimeType : null,
+        frameWidth: video.frameWidth,
+        audioPackets,
+        audioSamples,
+        framesSent: outVideo ? outVideo.framesEncoded : null,
+      });
+    }
+  }, 250);
+  return {
+    async start() {
+      await ready;
+      if (opts.offerer) {
+        const offer = await pc.createOffer();
+        await pc.setLocalDescription(offer);
+        send({ type: 'offer', sdp: offer.sdp });
+      }
+    },
+    async onSignal(m) {
+      await ready;
+      if (m.type === 'offer') {
+        await pc.setRemoteDescription(m);
+        const answer = await pc.createAnswer();
+        await pc.setLocalDescription(answer);
+        send({ type: 'answer', sdp: answer.sdp });
+      } else if (m.type === 'answer') {
+        await pc.setRemoteDescription(m);
+      } else if (m.type === 'candidate') {
+        if (m.candidate && m.candidate.candidate) await pc.addIceCandidate(m.candidate);
+      } else if (m.type === 'done') {
+        clearInterval(poll);
+        send({ type: 'done', ok: completed, errors: completed ? [] : ['the Rust side ended before this side had enough'] });
+      }
+    },
+  };
+}
+
+function serve() {
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><meta charset="utf-8"><title>rtc interop: media</title><body></body>');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function main() {
+  const args = parseArgs();
+  const server = await serve();
+  let result = null;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: FLAGS,
+    timeout: 30000,
+  });
+  log(`chromium ${browser.version()}`);
+  const page = await browser.newPage();
+  page.on('console', (msg) => log(`page: ${msg.text()}`));
+  page.on('pageerror', (err) => log(`page error: ${err}`));
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.exposeFunction('mediaSignal', (msg) => {
+    if (msg.type === 'done') result = msg;
+    signal(msg);
+  });
+  await page.addScriptTag({ content: `window.pageMain = ${pageMain.toString()};` });
+  await page.evaluate((opts) => {
+    window.peer = window.pageMain(opts);
+    return window.peer.start();
+  }, args);
+  const timer = setTimeout(() => {
+    if (!result) {
+      signal({ type: 'done', ok: false, errors: [`no result after ${args.timeoutMs} ms`] });
+      result = { ok: false };
+    }
+  }, args.timeoutMs);
+  let chain = Promise.resolve();
+  readSignals(
+    (msg) => {
+      chain = chain
+        .then(() => page.evaluate((m) => window.peer.onSignal(m), msg))
+        .catch((err) => log(`evaluate: ${err}`));
+    },
+    () => {
+      clearTimeout(timer);
+      chain
+        .then(() => browser.close())
+        .catch((err) => log(`close: ${err}`))
+        .finally(() => process.exit(result && result.ok ? 0 : 1));
+    },
+  );
+}
+
+main().catch((err) => {
+  log(`${err.stack || err}`);
+  signal({ type: 'done', ok: false, errors: [`chromium.js: ${String(err).split('\n')[0]}`] });
+  process.exit(1);
+});
