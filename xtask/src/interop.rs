@@ -12,6 +12,7 @@
 
 mod datachannel;
 mod dtls;
+mod media;
 mod ice;
 mod nat;
 mod sctp;
@@ -39,6 +40,7 @@ const LAYERS: &[Layer] = &[
     nat::LAYER,
     turn::LAYER,
     datachannel::LAYER,
+    media::LAYER,
 ];
 
 /// How long any one peer process may run before it is killed and its case fails.

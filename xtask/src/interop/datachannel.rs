@@ -108,9 +108,9 @@ impl Peer {
 
 /// How to start a side: program, then arguments before the role.
 #[derive(Debug, Clone)]
-struct Launcher {
-    program: PathBuf,
-    args: Vec<String>,
+pub(super) struct Launcher {
+    pub(super) program: PathBuf,
+    pub(super) args: Vec<String>,
 }
 
 fn interop_dir() -> PathBuf {
@@ -330,7 +330,7 @@ struct SideState {
 }
 
 /// One side of a row: the child, its stdin (taken to close it) and what it printed.
-struct Side {
+pub(super) struct Side {
     name: String,
     child: Child,
     stdin: Arc<Mutex<Option<ChildStdin>>>,
@@ -338,7 +338,7 @@ struct Side {
 }
 
 impl Side {
-    fn spawn(name: &str, cmd: &mut Command) -> Result<Self> {
+    pub(super) fn spawn(name: &str, cmd: &mut Command) -> Result<Self> {
         util::echo(cmd);
         let mut child = cmd
             .stdin(Stdio::piped())
@@ -452,46 +452,22 @@ fn shorten(line: &str) -> String {
     }
 }
 
-/// One row: both sides started, relayed, judged by their `done` lines. Also the peer's
-/// stderr lines.
-fn run_row(
-    session: &Session,
-    ours: &Launcher,
-    theirs: &Launcher,
-    peer: Peer,
-    we_offer: bool,
-) -> (Result<String>, Vec<String>) {
-    let mut peer_stderr = Vec::new();
-    let outcome = run_row_inner(session, ours, theirs, peer, we_offer, &mut peer_stderr);
-    (outcome, peer_stderr)
+/// What [`converse`] saw: each side's `done` line, how they exited, how long it took.
+pub(super) struct Conversation {
+    pub(super) done: [Option<Value>; 2],
+    pub(super) exits: Vec<String>,
+    pub(super) elapsed: Duration,
+    pub(super) timed_out: bool,
 }
 
-fn run_row_inner(
-    session: &Session,
-    ours: &Launcher,
-    theirs: &Launcher,
-    peer: Peer,
-    we_offer: bool,
-    peer_stderr: &mut Vec<String>,
-) -> Result<String> {
-    let big = peer.big().to_string();
-    let (our_role, their_role) = if we_offer {
-        ("--offer", "--answer")
-    } else {
-        ("--answer", "--offer")
-    };
-    let command = |launcher: &Launcher, role: &str| {
-        let mut cmd = session.command(&launcher.program);
-        cmd.args(&launcher.args)
-            .args([role, "--big", &big, "--timeout", SIDE_TIMEOUT])
-            .current_dir(interop_dir().join("datachannel"));
-        cmd
-    };
-    let start = Instant::now();
-    let mut sides = [
-        Side::spawn("rtc", &mut command(ours, our_role))?,
-        Side::spawn(peer.name(), &mut command(theirs, their_role))?,
-    ];
+/// Relays the two sides' signalling lines to each other until both said `done`, one failed
+/// (and the other had [`FAIL_GRACE`] to say so too), both stdouts ended, or `limit` passed;
+/// then closes their stdin, waits for them and prints the transcript and their stderr.
+pub(super) fn converse(
+    sides: &mut [Side; 2],
+    start: Instant,
+    limit: Duration,
+) -> Result<Conversation> {
     let state = Arc::new(Mutex::new([SideState::default(), SideState::default()]));
     let transcript = Arc::new(Mutex::new(Vec::new()));
     for from in 0..2 {
@@ -533,13 +509,13 @@ fn run_row_inner(
                 break false;
             }
         }
-        if start.elapsed() > ROW_TIMEOUT {
+        if start.elapsed() > limit {
             break true;
         }
         thread::sleep(Duration::from_millis(20));
     };
     let elapsed = start.elapsed();
-    for side in &sides {
+    for side in sides.iter() {
         side.close_stdin();
     }
     let exits: Vec<String> = sides
@@ -564,14 +540,65 @@ fn run_row_inner(
         println!("  --- {}: {exit}", side.name);
     }
 
+    let s = state.lock().map_err(|_| "relay state poisoned")?;
+    Ok(Conversation {
+        done: [s[0].done.clone(), s[1].done.clone()],
+        exits,
+        elapsed,
+        timed_out,
+    })
+}
+
+/// One row: both sides started, relayed, judged by their `done` lines. Also the peer's
+/// stderr lines.
+fn run_row(
+    session: &Session,
+    ours: &Launcher,
+    theirs: &Launcher,
+    peer: Peer,
+    we_offer: bool,
+) -> (Result<String>, Vec<String>) {
+    let mut peer_stderr = Vec::new();
+    let outcome = run_row_inner(session, ours, theirs, peer, we_offer, &mut peer_stderr);
+    (outcome, peer_stderr)
+}
+
+fn run_row_inner(
+    session: &Session,
+    ours: &Launcher,
+    theirs: &Launcher,
+    peer: Peer,
+    we_offer: bool,
+    peer_stderr: &mut Vec<String>,
+) -> Result<String> {
+    let big = peer.big().to_string();
+    let (our_role, their_role) = if we_offer {
+        ("--offer", "--answer")
+    } else {
+        ("--answer", "--offer")
+    };
+    let command = |launcher: &Launcher, role: &str| {
+        let mut cmd = session.command(&launcher.program);
+        cmd.args(&launcher.args)
+            .args([role, "--big", &big, "--timeout", SIDE_TIMEOUT])
+            .current_dir(interop_dir().join("datachannel"));
+        cmd
+    };
+    let start = Instant::now();
+    let mut sides = [
+        Side::spawn("rtc", &mut command(ours, our_role))?,
+        Side::spawn(peer.name(), &mut command(theirs, their_role))?,
+    ];
+    let c = converse(&mut sides, start, ROW_TIMEOUT)?;
+    let (elapsed, timed_out, exits) = (c.elapsed, c.timed_out, c.exits);
     if let Ok(lines) = sides[1].stderr.lock() {
         peer_stderr.clone_from(&lines);
     }
-    let s = state.lock().map_err(|_| "relay state poisoned")?;
+    let s = c.done;
     let mut problems = Vec::new();
     let mut details = Vec::new();
     for (i, who) in ["rtc", peer.name()].iter().enumerate() {
-        match &s[i].done {
+        match &s[i] {
             Some(done) => {
                 let detail = done["detail"].as_str().unwrap_or("").to_owned();
                 if done["ok"] == true {
