@@ -460,7 +460,7 @@ fn rand_picture_id() -> u16 {
     0x1234
 }
 
-fn packetizer(codec: &Codec) -> Option<Box<dyn Packetizer + Send>> {
+fn packetizer(codec: &Codec) -> Option<Box<dyn Packetizer + Send + Sync>> {
     Some(match codec.name().to_ascii_uppercase().as_str() {
         "OPUS" => Box::new(OpusPacketizer::new()),
         "PCMU" | "PCMA" => Box::new(G711Packetizer::new()),
@@ -472,7 +472,7 @@ fn packetizer(codec: &Codec) -> Option<Box<dyn Packetizer + Send>> {
     })
 }
 
-pub(crate) fn depacketizer(codec: &Codec) -> Option<Box<dyn Depacketizer + Send>> {
+pub(crate) fn depacketizer(codec: &Codec) -> Option<Box<dyn Depacketizer + Send + Sync>> {
     Some(match codec.name().to_ascii_uppercase().as_str() {
         "OPUS" => Box::new(OpusDepacketizer::new()),
         "PCMU" | "PCMA" => Box::new(G711Depacketizer::new()),
@@ -492,7 +492,7 @@ pub(crate) const MAX_RTP_PAYLOAD: usize = 1200 - 12 - 12 - 16;
 pub(crate) struct SendStream {
     pub(crate) ssrc: u32,
     pub(crate) codec: Codec,
-    packetizer: Option<Box<dyn Packetizer + Send>>,
+    packetizer: Option<Box<dyn Packetizer + Send + Sync>>,
     sequence_number: u16,
     timestamp_base: u32,
     /// Media time written so far, in nanoseconds.
@@ -616,7 +616,7 @@ pub(crate) struct RecvStream {
     pub(crate) rtx_ssrc: Option<u32>,
     pub(crate) rid: Option<String>,
     pub(crate) codec: Codec,
-    pub(crate) stream: ReceiveStream<Box<dyn Depacketizer + Send>>,
+    pub(crate) stream: ReceiveStream<Box<dyn Depacketizer + Send + Sync>>,
     pub(crate) packets: u64,
     pub(crate) bytes: u64,
     pub(crate) frames: u64,
