@@ -3,7 +3,8 @@
 //! what it receives into IVF and Ogg) and Chromium with its fake camera and microphone, each
 //! side offering once (interop/media/README.md). A row passes when Chromium's getStats shows
 //! our video decoded and our audio received, and ffprobe decodes the files we wrote from
-//! Chromium's camera and microphone.
+//! Chromium's camera and microphone. The same with aiortc (its decoder counts our frames; it
+//! sends a synthetic VP8 picture and an Opus tone).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -31,6 +32,7 @@ const PEER_FRAMES: &str = "30";
 fn versions() -> Vec<String> {
     vec![
         sdp::peer_provenance(SdpPeer::Chromium),
+        sdp::peer_provenance(SdpPeer::Aiortc),
         format!("ffprobe: Debian `{}`", super::deb_version("ffmpeg")),
     ]
 }
@@ -69,28 +71,37 @@ fn run(session: &Session) -> Result<Vec<CaseResult>> {
         program: node,
         args: vec![interop.join("media/chromium.js").display().to_string()],
     };
+    let venv = interop.join(".venv");
+    util::pip_install(&venv, &interop.join("requirements.txt"))?;
+    let aiortc = Launcher {
+        program: venv.join("bin/python"),
+        args: vec![interop.join("media/aiortc_peer.py").display().to_string()],
+    };
+    let peers = [
+        ("chromium", SdpPeer::Chromium.version(), chromium),
+        ("aiortc", SdpPeer::Aiortc.version(), aiortc),
+    ];
     println!(
         "setup (install, builds) took {}",
         util::format_elapsed(started.elapsed())
     );
     let mut results = Vec::new();
-    for we_offer in [true, false] {
-        let case = if we_offer {
-            "rtc offers, chromium answers: VP8 + Opus both ways"
-        } else {
-            "chromium offers, rtc answers: VP8 + Opus both ways"
-        };
-        println!("\n--- {case}");
-        let out = session
-            .tmp()
-            .join(if we_offer { "media-offer" } else { "media-answer" });
-        let outcome = run_row(session, &ours, &chromium, we_offer, &out)
-            .and_then(|detail| check_files(&ffprobe, &out).map(|f| format!("{detail}; {f}")));
-        results.push(CaseResult::verdict(
-            case,
-            &sdp::chromium_version(),
-            outcome,
-        ));
+    for (name, version, launcher) in &peers {
+        for we_offer in [true, false] {
+            let case = if we_offer {
+                format!("rtc offers, {name} answers: VP8 + Opus both ways")
+            } else {
+                format!("{name} offers, rtc answers: VP8 + Opus both ways")
+            };
+            println!("\n--- {case}");
+            let out = session.tmp().join(format!(
+                "media-{name}-{}",
+                if we_offer { "offer" } else { "answer" }
+            ));
+            let outcome = run_row(session, &ours, launcher, name, we_offer, &out)
+                .and_then(|detail| check_files(&ffprobe, &out).map(|f| format!("{detail}; {f}")));
+            results.push(CaseResult::verdict(&case, version, outcome));
+        }
     }
     println!(
         "\nthe media layer took {}",
@@ -103,6 +114,7 @@ fn run_row(
     session: &Session,
     ours: &Launcher,
     theirs: &Launcher,
+    name: &str,
     we_offer: bool,
     out: &Path,
 ) -> Result<String> {
@@ -122,21 +134,28 @@ fn run_row(
         SIDE_TIMEOUT,
     ]);
     let mut their_cmd = session.command(&theirs.program);
-    their_cmd
-        .args(&theirs.args)
-        .args([their_role, "--frames", PEER_FRAMES, "--timeout", SIDE_TIMEOUT]);
+    their_cmd.args(&theirs.args).args([
+        their_role,
+        "--frames",
+        PEER_FRAMES,
+        "--timeout",
+        SIDE_TIMEOUT,
+    ]);
     let start = Instant::now();
     let mut sides = [
         Side::spawn("rtc", &mut our_cmd)?,
-        Side::spawn("chromium", &mut their_cmd)?,
+        Side::spawn(name, &mut their_cmd)?,
     ];
     let c = converse(&mut sides, start, ROW_TIMEOUT)?;
     let mut problems = Vec::new();
     let mut details = Vec::new();
-    for (i, who) in ["rtc", "chromium"].iter().enumerate() {
+    for (i, who) in ["rtc", name].iter().enumerate() {
         match &c.done[i] {
             Some(done) if done["ok"] == true => {
-                details.push(format!("{who}: {}", done["detail"].as_str().unwrap_or("ok")));
+                details.push(format!(
+                    "{who}: {}",
+                    done["detail"].as_str().unwrap_or("ok")
+                ));
             }
             Some(done) => problems.push(format!("{who} failed: {done}")),
             None => problems.push(format!("{who} said no `done` ({})", c.exits[i])),
