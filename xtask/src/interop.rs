@@ -12,8 +12,8 @@
 
 mod datachannel;
 mod dtls;
-mod media;
 mod ice;
+mod media;
 mod nat;
 mod sctp;
 mod sdp;
