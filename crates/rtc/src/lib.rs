@@ -45,8 +45,8 @@ pub use data_channel::{
 use driver::{Command, Driver};
 pub use error::Error;
 pub use media::{
-    Codec, MediaFrame, MediaKind, RTCRtpTransceiverDirection, RTCRtpTransceiverInit, Sample,
-    TrackInfo, TrackLocal, TrackRemote, TransceiverId,
+    Codec, KeyframeRequester, MediaFrame, MediaKind, RTCRtpTransceiverDirection,
+    RTCRtpTransceiverInit, Sample, TrackInfo, TrackLocal, TrackRemote, TransceiverId,
 };
 pub use rtc_peer::{
     IceConnectionState as RTCIceConnectionState, IceGatheringState as RTCIceGatheringState,

@@ -104,4 +104,26 @@ impl TrackRemote {
     pub fn request_keyframe(&self) {
         let _ = self.commands.send(Command::RequestKeyframe(self.id));
     }
+
+    /// A handle that asks for keyframes, for when the track itself moved into a task.
+    pub fn keyframe_requester(&self) -> KeyframeRequester {
+        KeyframeRequester {
+            id: self.id,
+            commands: self.commands.clone(),
+        }
+    }
+}
+
+/// Asks a remote track's sender for keyframes ([`TrackRemote::keyframe_requester`]).
+#[derive(Debug, Clone)]
+pub struct KeyframeRequester {
+    id: TransceiverId,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl KeyframeRequester {
+    /// Sends a PLI for the track.
+    pub fn request_keyframe(&self) {
+        let _ = self.commands.send(Command::RequestKeyframe(self.id));
+    }
 }
