@@ -110,7 +110,7 @@ fn fmt() -> Result {
 }
 
 /// The one rule of DESIGN.md: protocol crates are sans-IO. Every package under `crates/` but
-/// the facade `rtc` must not depend on tokio, even transitively.
+/// the facade `rtc` and the application `rtc-cli` must not depend on tokio, even transitively.
 fn sans_io() -> Result {
     let root = util::repo_root();
     let packages = protocol_packages(&root)?;
@@ -145,7 +145,10 @@ fn sans_io() -> Result {
     }
 }
 
-/// Names of the workspace packages under `crates/`, except the facade `rtc`.
+/// Packages under `crates/` that may use tokio: the facade and the application on it.
+const IO_PACKAGES: &[&str] = &["rtc", "rtc-cli"];
+
+/// Names of the workspace packages under `crates/`, except [`IO_PACKAGES`].
 fn protocol_packages(root: &Path) -> Result<Vec<String>> {
     let metadata = util::cargo_metadata()?;
     Ok(crate_packages(&metadata, &root.join("crates")))
@@ -162,7 +165,7 @@ fn crate_packages(metadata: &Value, crates_dir: &Path) -> Vec<String> {
                 .is_some_and(|m| Path::new(m).starts_with(crates_dir))
         })
         .filter_map(|p| p["name"].as_str())
-        .filter(|name| *name != "rtc")
+        .filter(|name| !IO_PACKAGES.contains(name))
         .map(str::to_owned)
         .collect();
     names.sort();
@@ -222,6 +225,7 @@ mod tests {
             "packages": [
                 { "name": "rtc-stun", "manifest_path": "/r/crates/rtc-stun/Cargo.toml" },
                 { "name": "rtc", "manifest_path": "/r/crates/rtc/Cargo.toml" },
+                { "name": "rtc-cli", "manifest_path": "/r/crates/rtc-cli/Cargo.toml" },
                 { "name": "xtask", "manifest_path": "/r/xtask/Cargo.toml" },
                 { "name": "rtc-ice", "manifest_path": "/r/crates/rtc-ice/Cargo.toml" }
             ]

@@ -11,6 +11,7 @@
 //! [`Session::flag`].
 
 mod datachannel;
+mod demo;
 mod dtls;
 mod ice;
 mod nat;
@@ -39,6 +40,7 @@ const LAYERS: &[Layer] = &[
     nat::LAYER,
     turn::LAYER,
     datachannel::LAYER,
+    demo::LAYER,
 ];
 
 /// How long any one peer process may run before it is killed and its case fails.
