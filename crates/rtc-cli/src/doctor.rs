@@ -11,8 +11,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use rtc::{
-    PeerConnectionEvent, RTCConfiguration, RTCDataChannelInit, RTCIceGatheringState,
-    RTCIceServer, RTCPeerConnection,
+    PeerConnectionEvent, RTCConfiguration, RTCDataChannelInit, RTCIceGatheringState, RTCIceServer,
+    RTCPeerConnection,
 };
 use rtc_stun::{Class, ClientEvent, Message, MessageBuilder, Method, StunClient, TransactionId};
 use rtc_turn::client::{ClientConfig, ClientEvent as TurnEvent, Failure};
@@ -140,13 +140,15 @@ pub async fn run_doctor(options: &DoctorOptions) -> DoctorReport {
     let mut mapped = None;
     if let (Some(name), Some(addr)) = (&options.stun, &stun) {
         let outcome = match addr {
-            Ok(addr) => timed(limit, "STUN", stun_binding(*addr)).await.map(|(m, local, rtt)| {
-                mapped = Some((m, local));
-                format!(
-                    "mapped address {m} (local {local}), {:.1} ms",
-                    rtt.as_secs_f64() * 1e3
-                )
-            }),
+            Ok(addr) => timed(limit, "STUN", stun_binding(*addr))
+                .await
+                .map(|(m, local, rtt)| {
+                    mapped = Some((m, local));
+                    format!(
+                        "mapped address {m} (local {local}), {:.1} ms",
+                        rtt.as_secs_f64() * 1e3
+                    )
+                }),
             Err(e) => Err(e.clone()),
         };
         report.push(&format!("STUN binding {name}"), outcome);
@@ -160,8 +162,12 @@ pub async fn run_doctor(options: &DoctorOptions) -> DoctorReport {
     if let (Some(name), Some(addr)) = (&options.turn, &turn) {
         let outcome = match addr {
             Ok(addr) => {
-                timed(limit, "TURN", turn_allocate(*addr, &options.user, &options.password))
-                    .await
+                timed(
+                    limit,
+                    "TURN",
+                    turn_allocate(*addr, &options.user, &options.password),
+                )
+                .await
             }
             Err(e) => Err(e.clone()),
         };
@@ -222,9 +228,8 @@ fn summary(
     let mut lines = Vec::new();
     match signaling_ok {
         Some(true) => lines.push("the signaling server works: peers can find each other".into()),
-        Some(false) => lines.push(
-            "the signaling server cannot be used: no call can be set up through it".into(),
-        ),
+        Some(false) => lines
+            .push("the signaling server cannot be used: no call can be set up through it".into()),
         None => {}
     }
     let [host, srflx, relay] = report.candidates;

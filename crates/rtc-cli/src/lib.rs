@@ -24,7 +24,7 @@
 //! - [`session`]: a Rust peer in a room: joins, negotiates (the newcomer offers), trickles.
 //! - [`transfer`]: the file protocol over a data channel (header, 16 KiB chunks, `done`,
 //!   the receiver's verdict), shared with the page.
-//! - [`echo`], [`bench`], [`doctor`]: the other subcommands.
+//! - [`echo`], [`mod@bench`], [`doctor`]: the other subcommands.
 //! - [`servers`]: STUN and TURN servers on tokio sockets around the sans-IO cores.
 
 #![forbid(unsafe_code)]

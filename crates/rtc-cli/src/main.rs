@@ -284,7 +284,10 @@ async fn run_serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("STUN server on port {}: {e}", args.stun_port))?;
         ice_servers.push(IceServer {
-            urls: vec![format!("stun:{}", SocketAddr::new(public_ip, stun.local_addr.port()))],
+            urls: vec![format!(
+                "stun:{}",
+                SocketAddr::new(public_ip, stun.local_addr.port())
+            )],
             ..IceServer::default()
         });
         tasks.push(stun);
@@ -333,7 +336,9 @@ async fn run_serve(args: ServeArgs) -> Result<(), String> {
         println!("ICE server: {}", s.urls.join(", "));
     }
     println!("signaling: ws://{shown}/ws");
-    println!("open http://{shown}/r/demo in two browser tabs (or one, plus `rtc echo --room demo`)");
+    println!(
+        "open http://{shown}/r/demo in two browser tabs (or one, plus `rtc echo --room demo`)"
+    );
     server.wait().await.map_err(|e| e.to_string())
 }
 

@@ -135,7 +135,10 @@ mod tests {
         let mut p = Progress::new("x", 100, false);
         p.advance(50);
         assert!(p.line().contains(" 50%"));
-        assert!(p.line().contains(&format!("[{}{}]", "#".repeat(15), ".".repeat(15))));
+        assert!(
+            p.line()
+                .contains(&format!("[{}{}]", "#".repeat(15), ".".repeat(15)))
+        );
         p.advance(60);
         assert!(p.line().contains("100%"), "never past 100%");
         assert_eq!(p.done(), 110);

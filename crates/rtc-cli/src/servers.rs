@@ -168,8 +168,15 @@ async fn run_turn(mut server: TurnServer, socket: Arc<UdpSocket>, local_addr: So
                 ServerEvent::RelayOpened(addr) => match UdpSocket::bind(addr).await {
                     Ok(relay) => {
                         let relay = Arc::new(relay);
-                        let reader = tokio::spawn(read_relay(relay.clone(), addr, relayed_tx.clone()));
-                        relays.insert(addr, Relay { socket: relay, reader });
+                        let reader =
+                            tokio::spawn(read_relay(relay.clone(), addr, relayed_tx.clone()));
+                        relays.insert(
+                            addr,
+                            Relay {
+                                socket: relay,
+                                reader,
+                            },
+                        );
                     }
                     Err(e) => {
                         warn!("turn: cannot bind relay {addr}: {e}");
@@ -203,7 +210,11 @@ async fn read_relay(
     loop {
         match socket.recv_from(&mut buf).await {
             Ok((n, peer)) => {
-                if to_server.send((addr, peer, buf[..n].to_vec())).await.is_err() {
+                if to_server
+                    .send((addr, peer, buf[..n].to_vec()))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }

@@ -12,9 +12,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use rtc::{
-    PeerConnectionEvent, RTCConfiguration, RTCDataChannel, RTCDataChannelInit,
-    RTCIceCandidateInit, RTCPeerConnection, RTCPeerConnectionState, RTCSdpType,
-    RTCSessionDescription,
+    PeerConnectionEvent, RTCConfiguration, RTCDataChannel, RTCDataChannelInit, RTCIceCandidateInit,
+    RTCPeerConnection, RTCPeerConnectionState, RTCSdpType, RTCSessionDescription,
 };
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -279,13 +278,13 @@ async fn on_signal(
         "peer-left" => {
             let _ = events.send(SessionEvent::PeerLeft(from));
         }
-        "error" => warn!(
-            "the signaling server refused a message: {}",
-            message
+        "error" => {
+            let reason = message
                 .get("reason")
                 .and_then(Value::as_str)
-                .unwrap_or("(no reason)")
-        ),
+                .unwrap_or("(no reason)");
+            warn!("the signaling server refused a message: {reason}");
+        }
         other => debug!("signaling message {other:?} ignored"),
     }
     Ok(())

@@ -135,7 +135,10 @@ async fn with_timeout<T>(
 ) -> Result<T, Error> {
     match timeout {
         Some(limit) => tokio::time::timeout(limit, work).await.map_err(|_| {
-            Error::Timeout(format!("{what} did not finish in {} s", limit.as_secs_f64()))
+            Error::Timeout(format!(
+                "{what} did not finish in {} s",
+                limit.as_secs_f64()
+            ))
         })?,
         None => work.await,
     }
@@ -201,13 +204,7 @@ pub async fn receive_file(options: ReceiveOptions) -> Result<TransferReport, Err
                     }
                 }
             };
-            receive_over(
-                dc,
-                &options.out_dir,
-                options.max_size,
-                options.progress,
-            )
-            .await
+            receive_over(dc, &options.out_dir, options.max_size, options.progress).await
         }
         .await;
         session.close().await;
@@ -243,8 +240,8 @@ pub async fn send_over(
     progress: bool,
 ) -> Result<TransferReport, Error> {
     let start = Instant::now();
-    let text = serde_json::to_string(header)
-        .map_err(|e| Error::Transfer(format!("header: {e}")))?;
+    let text =
+        serde_json::to_string(header).map_err(|e| Error::Transfer(format!("header: {e}")))?;
     dc.send_text(&text).await?;
     let mut file = File::open(path).await?;
     let mut bar = Progress::new(format!("sending {}", header.name), header.size, progress);
@@ -408,7 +405,10 @@ pub async fn receive_over(
     drop(writer);
     let actual = hex(&hasher.finalize());
     if got != header.size {
-        let reason = format!("size mismatch: {got} bytes received, {} announced", header.size);
+        let reason = format!(
+            "size mismatch: {got} bytes received, {} announced",
+            header.size
+        );
         return Err(refuse(&dc, Some(&part), reason).await);
     }
     if actual != expected {

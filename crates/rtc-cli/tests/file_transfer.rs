@@ -12,8 +12,8 @@ use rtc_cli::Error;
 use rtc_cli::session::{PeerOptions, Session};
 use rtc_cli::signaling::{ServerConfig, ServerHandle, serve};
 use rtc_cli::transfer::{
-    FILE_LABEL, FileHeader, ReceiveOptions, SendOptions, hash_file, receive_file, send_over,
-    send_file,
+    FILE_LABEL, FileHeader, ReceiveOptions, SendOptions, hash_file, receive_file, send_file,
+    send_over,
 };
 use sha2::{Digest, Sha256};
 
@@ -123,9 +123,7 @@ async fn a_file_that_does_not_match_its_header_is_refused() {
     let wrong = "0".repeat(64);
     assert_ne!(real, wrong);
     let outcome = tokio::time::timeout(LIMIT, async {
-        let mut session = Session::start(&peer(&server, room))
-            .await
-            .expect("joins");
+        let mut session = Session::start(&peer(&server, room)).await.expect("joins");
         session.connected(|_| {}).await.expect("connects");
         let mut dc = session
             .pc

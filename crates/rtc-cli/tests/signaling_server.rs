@@ -104,7 +104,10 @@ async fn the_newcomer_is_told_to_offer_and_messages_are_relayed_with_its_id() {
 
     b.send(r#"{"type":"offer","sdp":"v=0\r\n"}"#).await;
     let offer = a.recv().await;
-    assert_eq!(offer, json!({ "type": "offer", "sdp": "v=0\r\n", "from": second["id"] }));
+    assert_eq!(
+        offer,
+        json!({ "type": "offer", "sdp": "v=0\r\n", "from": second["id"] })
+    );
     a.send(r#"{"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host","sdpMid":"0","sdpMLineIndex":0}}"#)
         .await;
     let candidate = b.recv().await;
@@ -116,7 +119,10 @@ async fn the_newcomer_is_told_to_offer_and_messages_are_relayed_with_its_id() {
 
     // Leaving: bye, then a closed socket.
     b.send(r#"{"type":"bye"}"#).await;
-    assert_eq!(a.recv().await, json!({ "type": "peer-left", "id": second["id"] }));
+    assert_eq!(
+        a.recv().await,
+        json!({ "type": "peer-left", "id": second["id"] })
+    );
     assert_eq!(b.recv().await["type"], "left");
     b.join("call").await;
     assert_eq!(a.recv().await["type"], "peer-joined");
@@ -132,13 +138,20 @@ async fn malformed_messages_get_errors_and_the_connection_carries_on() {
     c.expect_error("[1,2]", "bad-message").await;
     c.expect_error(r#"{"kind":"join"}"#, "bad-message").await;
     c.expect_error(r#"{"type":"dance"}"#, "unknown-type").await;
-    c.expect_error(r#"{"type":"offer","sdp":"v=0"}"#, "not-joined").await;
-    c.expect_error(r#"{"type":"bye"}"#, "not-joined").await;
-    c.expect_error(r#"{"type":"join","room":""}"#, "bad-room").await;
-    c.expect_error(r#"{"type":"join","room":"../etc"}"#, "bad-room").await;
-    c.expect_error(&format!(r#"{{"type":"join","room":"{}"}}"#, "r".repeat(65)), "bad-room")
+    c.expect_error(r#"{"type":"offer","sdp":"v=0"}"#, "not-joined")
         .await;
-    c.expect_error(r#"{"type":"join","room":42}"#, "bad-message").await;
+    c.expect_error(r#"{"type":"bye"}"#, "not-joined").await;
+    c.expect_error(r#"{"type":"join","room":""}"#, "bad-room")
+        .await;
+    c.expect_error(r#"{"type":"join","room":"../etc"}"#, "bad-room")
+        .await;
+    c.expect_error(
+        &format!(r#"{{"type":"join","room":"{}"}}"#, "r".repeat(65)),
+        "bad-room",
+    )
+    .await;
+    c.expect_error(r#"{"type":"join","room":42}"#, "bad-message")
+        .await;
     c.0.send(Message::Binary(vec![1, 2, 3].into()))
         .await
         .expect("sends");
@@ -231,15 +244,26 @@ async fn an_oversize_message_is_refused() {
     let limit = Limits::default().max_message;
     let sdp = "x".repeat(limit);
     let reply = b
-        .expect_error(&json!({ "type": "offer", "sdp": sdp }).to_string(), "too-large")
+        .expect_error(
+            &json!({ "type": "offer", "sdp": sdp }).to_string(),
+            "too-large",
+        )
         .await;
-    assert!(reply["reason"].as_str().unwrap_or("").contains(&limit.to_string()));
+    assert!(
+        reply["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&limit.to_string())
+    );
     a.silent().await;
     // Just under the limit passes.
     let fits = json!({ "type": "offer", "sdp": "x".repeat(limit - 100) }).to_string();
     assert!(fits.len() <= limit);
     b.send(&fits).await;
-    assert_eq!(a.recv().await["sdp"].as_str().map(str::len), Some(limit - 100));
+    assert_eq!(
+        a.recv().await["sdp"].as_str().map(str::len),
+        Some(limit - 100)
+    );
     // Far beyond the limit (over 4x) the WebSocket layer closes the connection.
     let huge = "y".repeat(limit * 4 + 1);
     let _ = b.0.send(Message::Text(huge.into())).await;
@@ -253,7 +277,10 @@ async fn an_oversize_message_is_refused() {
     })
     .await
     .unwrap_or(false);
-    assert!(closed, "the connection is closed after a message over the hard limit");
+    assert!(
+        closed,
+        "the connection is closed after a message over the hard limit"
+    );
     assert_eq!(a.recv().await["type"], "peer-left");
 }
 
@@ -262,7 +289,9 @@ async fn http_get(server: &ServerHandle, path: &str) -> String {
         .await
         .expect("connects");
     stream
-        .write_all(format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes())
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
         .await
         .expect("writes");
     let mut response = String::new();

@@ -75,7 +75,8 @@ fn random_bytes(len: usize, salt: u64) -> Vec<u8> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let mut x = nanos ^ (u64::from(std::process::id()) << 32) ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut x =
+        nanos ^ (u64::from(std::process::id()) << 32) ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     x |= 1;
     let mut out = Vec::with_capacity(len + 8);
     while out.len() < len {
@@ -124,36 +125,34 @@ fn run(session: &Session) -> Result<Vec<CaseResult>> {
     echo.wait_for_line(joined, Duration::from_secs(20))?;
     let mut receive = Background::spawn(
         "rtc receive",
-        session.command(&rtc).args([
-            "receive",
-            "--room",
-            UPLOAD_ROOM,
-            "--server",
-            &ws,
-            "--quiet",
-            "--timeout",
-            PEER_TIMEOUT_SECONDS,
-            "--out",
-        ])
-        .arg(&received_dir),
-        &tmp.join("receive.log"),
-    )?;
-    receive.wait_for_line(joined, Duration::from_secs(20))?;
-    let mut send = Background::spawn(
-        "rtc send",
         session
             .command(&rtc)
-            .arg("send")
-            .arg(&download)
             .args([
+                "receive",
                 "--room",
-                DOWNLOAD_ROOM,
+                UPLOAD_ROOM,
                 "--server",
                 &ws,
                 "--quiet",
                 "--timeout",
                 PEER_TIMEOUT_SECONDS,
-            ]),
+                "--out",
+            ])
+            .arg(&received_dir),
+        &tmp.join("receive.log"),
+    )?;
+    receive.wait_for_line(joined, Duration::from_secs(20))?;
+    let mut send = Background::spawn(
+        "rtc send",
+        session.command(&rtc).arg("send").arg(&download).args([
+            "--room",
+            DOWNLOAD_ROOM,
+            "--server",
+            &ws,
+            "--quiet",
+            "--timeout",
+            PEER_TIMEOUT_SECONDS,
+        ]),
         &tmp.join("send.log"),
     )?;
     send.wait_for_line(joined, Duration::from_secs(20))?;
@@ -307,7 +306,10 @@ fn same_file(original: &Path, copy: &Path) -> Result {
         ));
     }
     match a.iter().zip(&b).position(|(x, y)| x != y) {
-        Some(at) => Err(format!("{} differs from the original at byte {at}", copy.display())),
+        Some(at) => Err(format!(
+            "{} differs from the original at byte {at}",
+            copy.display()
+        )),
         None => Ok(()),
     }
 }
@@ -321,7 +323,11 @@ mod tests {
         for file in ["README.md", "demo.js"] {
             assert!(demo_dir().join(file).is_file(), "{file}");
         }
-        assert!(util::repo_root().join("crates/rtc-cli/web/app.js").is_file());
+        assert!(
+            util::repo_root()
+                .join("crates/rtc-cli/web/app.js")
+                .is_file()
+        );
     }
 
     #[test]

@@ -133,7 +133,10 @@ impl fmt::Display for Refusal {
             Self::UnknownType(t) => write!(f, "unknown message type {t:?}"),
             Self::NotJoined => f.write_str("join a room first"),
             Self::AlreadyJoined(room) => {
-                write!(f, "already in room {room:?}; send bye before joining another")
+                write!(
+                    f,
+                    "already in room {room:?}; send bye before joining another"
+                )
             }
             Self::BadRoomName => write!(
                 f,
@@ -408,9 +411,15 @@ mod tests {
         assert_eq!(joined["peers"], 0);
         let out = r.handle_text(2, r#"{"type":"join","room":"a"}"#);
         assert_eq!(out.len(), 2);
-        assert_eq!((out[0].to, parse(&out[0])["initiator"].clone()), (2, json!(true)));
+        assert_eq!(
+            (out[0].to, parse(&out[0])["initiator"].clone()),
+            (2, json!(true))
+        );
         assert_eq!(parse(&out[0])["others"], json!(["1"]));
-        assert_eq!((out[1].to, parse(&out[1])), (1, json!({"type":"peer-joined","id":"2"})));
+        assert_eq!(
+            (out[1].to, parse(&out[1])),
+            (1, json!({"type":"peer-joined","id":"2"}))
+        );
     }
 
     #[test]
@@ -422,10 +431,16 @@ mod tests {
         let out = r.handle_text(1, r#"{"type":"offer","sdp":"v=0","from":"4"}"#);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].to, 2);
-        assert_eq!(parse(&out[0]), json!({"type":"offer","sdp":"v=0","from":"1"}));
+        assert_eq!(
+            parse(&out[0]),
+            json!({"type":"offer","sdp":"v=0","from":"1"})
+        );
         // A `to` outside the room is refused, not delivered.
         let out = r.handle_text(1, r#"{"type":"message","data":1,"to":"3"}"#);
-        assert_eq!((out[0].to, parse(&out[0])["code"].clone()), (1, json!("unknown-peer")));
+        assert_eq!(
+            (out[0].to, parse(&out[0])["code"].clone()),
+            (1, json!("unknown-peer"))
+        );
     }
 
     #[test]
@@ -439,7 +454,10 @@ mod tests {
         // 2 may join again.
         r.handle_text(2, r#"{"type":"join","room":"a"}"#);
         let out = r.disconnect(1);
-        assert_eq!((out[0].to, parse(&out[0])), (2, json!({"type":"peer-left","id":"1"})));
+        assert_eq!(
+            (out[0].to, parse(&out[0])),
+            (2, json!({"type":"peer-left","id":"1"}))
+        );
         r.disconnect(2);
         assert_eq!(r.room_count(), 0);
     }
@@ -463,21 +481,45 @@ mod tests {
         assert_eq!(code(&mut r, 1, "{nope"), "bad-json");
         assert_eq!(code(&mut r, 1, "[1]"), "bad-message");
         assert_eq!(code(&mut r, 1, r#"{"type":"dance"}"#), "unknown-type");
-        assert_eq!(code(&mut r, 1, r#"{"type":"offer","sdp":"x"}"#), "not-joined");
+        assert_eq!(
+            code(&mut r, 1, r#"{"type":"offer","sdp":"x"}"#),
+            "not-joined"
+        );
         assert_eq!(code(&mut r, 1, r#"{"type":"bye"}"#), "not-joined");
         assert_eq!(code(&mut r, 1, r#"{"type":"join","room":""}"#), "bad-room");
-        assert_eq!(code(&mut r, 1, r#"{"type":"join","room":"a/b"}"#), "bad-room");
-        assert_eq!(code(&mut r, 1, r#"{"type":"join","room":7}"#), "bad-message");
-        let long = format!(r#"{{"type":"join","room":"{}"}}"#, "x".repeat(MAX_ROOM_NAME + 1));
+        assert_eq!(
+            code(&mut r, 1, r#"{"type":"join","room":"a/b"}"#),
+            "bad-room"
+        );
+        assert_eq!(
+            code(&mut r, 1, r#"{"type":"join","room":7}"#),
+            "bad-message"
+        );
+        let long = format!(
+            r#"{{"type":"join","room":"{}"}}"#,
+            "x".repeat(MAX_ROOM_NAME + 1)
+        );
         assert_eq!(code(&mut r, 1, &long), "bad-room");
         assert_eq!(code(&mut r, 1, &"x".repeat(101)), "too-large");
         r.handle_text(1, r#"{"type":"join","room":"a"}"#);
-        assert_eq!(code(&mut r, 1, r#"{"type":"join","room":"a"}"#), "already-joined");
+        assert_eq!(
+            code(&mut r, 1, r#"{"type":"join","room":"a"}"#),
+            "already-joined"
+        );
         assert_eq!(code(&mut r, 1, r#"{"type":"offer"}"#), "bad-message");
-        assert_eq!(code(&mut r, 1, r#"{"type":"candidate","candidate":5}"#), "bad-message");
-        assert_eq!(code(&mut r, 2, r#"{"type":"join","room":"b"}"#), "too-many-rooms");
+        assert_eq!(
+            code(&mut r, 1, r#"{"type":"candidate","candidate":5}"#),
+            "bad-message"
+        );
+        assert_eq!(
+            code(&mut r, 2, r#"{"type":"join","room":"b"}"#),
+            "too-many-rooms"
+        );
         r.handle_text(2, r#"{"type":"join","room":"a"}"#);
-        assert_eq!(code(&mut r, 3, r#"{"type":"join","room":"a"}"#), "room-full");
+        assert_eq!(
+            code(&mut r, 3, r#"{"type":"join","room":"a"}"#),
+            "room-full"
+        );
         assert!(r.handle_binary(3, 5)[0].text.contains("\"binary\""));
         assert!(r.handle_binary(3, 500)[0].text.contains("too-large"));
         // Refused clients change nothing.

@@ -23,8 +23,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{debug, info};
 
-use super::rooms::{Limits, Outgoing, PeerId, Rooms};
 use super::IceServer;
+use super::rooms::{Limits, Outgoing, PeerId, Rooms};
 use crate::web;
 
 /// Messages waiting for one client at most before it is dropped as too slow.
@@ -188,11 +188,7 @@ pub fn router(config: ServerConfig) -> Router {
 }
 
 async fn index() -> Response {
-    (
-        [(header::CACHE_CONTROL, "no-cache")],
-        Html(web::INDEX_HTML),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-cache")], Html(web::INDEX_HTML)).into_response()
 }
 
 async fn app_js() -> Response {
