@@ -198,11 +198,11 @@ pub async fn run_doctor(options: &DoctorOptions) -> DoctorReport {
         .flatten()
         .flatten()
         .any(|a| a.ip().is_loopback());
-    let gathered = timed(limit, "gathering", gather(ice_servers, loopback_servers)).await;
-    let outcome = gathered.map(|(counts, lines)| {
+    let gathered = gather(ice_servers, loopback_servers, limit).await;
+    let outcome = gathered.and_then(|(counts, lines, complete)| {
         report.candidates = counts;
-        format!(
-            "{} host, {} srflx, {} relay{}",
+        let detail = format!(
+            "{} host, {} srflx, {} relay{}{}",
             counts[0],
             counts[1],
             counts[2],
@@ -210,8 +210,18 @@ pub async fn run_doctor(options: &DoctorOptions) -> DoctorReport {
                 String::new()
             } else {
                 format!(" ({})", lines.join("; "))
+            },
+            if complete {
+                String::new()
+            } else {
+                format!("; gathering not complete after {} s", limit.as_secs_f64())
             }
-        )
+        );
+        if counts[0] > 0 {
+            Ok(detail)
+        } else {
+            Err(detail)
+        }
     });
     report.push("candidate gathering", outcome);
 
@@ -251,7 +261,14 @@ fn summary(
         )),
         None => {}
     }
-    if srflx == 0 {
+    let no_nat = mapped.is_some_and(|(m, local)| m.ip() == local.ip());
+    if srflx == 0 && no_nat {
+        lines.push(
+            "no srflx candidate, and none needed: the STUN server sees this machine's own \
+             address (a srflx equal to a host candidate is not signalled, RFC 8445 §5.1.3)"
+                .into(),
+        );
+    } else if srflx == 0 {
         lines.push(
             "no srflx candidate: peers behind other NATs can only be reached through a relay"
                 .into(),
@@ -433,9 +450,6 @@ async fn turn_allocate(server: SocketAddr, user: &str, password: &str) -> Result
     let mut peer_buf = vec![0u8; 2048];
     let mut out = vec![0u8; 2048];
     let outcome = loop {
-        while let Some(t) = client.poll_transmit() {
-            let _ = socket.send_to(t.contents, t.destination).await;
-        }
         let mut failed = None;
         while let Some(event) = client.poll_event() {
             match event {
@@ -467,6 +481,10 @@ async fn turn_allocate(server: SocketAddr, user: &str, password: &str) -> Result
         }
         if let Some(why) = failed {
             break Err(why);
+        }
+        // After the events: they may have queued requests (CreatePermission).
+        while let Some(t) = client.poll_transmit() {
+            let _ = socket.send_to(t.contents, t.destination).await;
         }
         let sleep = async {
             match client.poll_timeout() {
@@ -511,11 +529,14 @@ async fn turn_allocate(server: SocketAddr, user: &str, password: &str) -> Result
     ))
 }
 
-/// Gathers with a peer connection: candidates by type (host, srflx, relay) and their lines.
+/// Gathers with a peer connection for at most `limit`: candidates by type (host, srflx,
+/// relay), their lines, and whether gathering completed.
 async fn gather(
     ice_servers: Vec<RTCIceServer>,
     loopback_servers: bool,
-) -> Result<([usize; 3], Vec<String>), String> {
+    limit: Duration,
+) -> Result<([usize; 3], Vec<String>, bool), String> {
+    let deadline = tokio::time::Instant::now() + limit;
     let pc = RTCPeerConnection::new(RTCConfiguration {
         ice_servers,
         // Servers on this machine's loopback are reached from a loopback socket.
@@ -535,9 +556,15 @@ async fn gather(
             .map_err(|e| e.to_string())?;
         let mut counts = [0usize; 3];
         let mut lines = Vec::new();
-        while let Some(event) = pc.next_event().await {
+        let mut complete = false;
+        // An unreachable server keeps gathering going for its whole STUN timeout: report
+        // what came in time.
+        while let Ok(Some(event)) = tokio::time::timeout_at(deadline, pc.next_event()).await {
             match event {
-                PeerConnectionEvent::IceCandidate(c) if c.is_end_of_candidates() => break,
+                PeerConnectionEvent::IceCandidate(c) if c.is_end_of_candidates() => {
+                    complete = true;
+                    break;
+                }
                 PeerConnectionEvent::IceCandidate(c) => {
                     let kind = candidate_type(&c.candidate);
                     match kind {
@@ -551,12 +578,13 @@ async fn gather(
                     }
                 }
                 PeerConnectionEvent::IceGatheringStateChange(RTCIceGatheringState::Complete) => {
+                    complete = true;
                     break;
                 }
                 _ => {}
             }
         }
-        Ok((counts, lines))
+        Ok((counts, lines, complete))
     }
     .await;
     pc.close().await;
