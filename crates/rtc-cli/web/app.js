@@ -207,6 +207,7 @@
     remoteStream = new MediaStream();
     const video = $('remote-video');
     video.srcObject = remoteStream;
+    video.hidden = false;
     if (localStream) {
       for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
     }
@@ -261,6 +262,7 @@
     const offered = (offer.sdp.match(/^m=(audio|video) /gm) || []).length;
     demo.mediaRejected = rejected > 0 || offered === 0;
     if (demo.mediaRejected) {
+      $('remote-video').hidden = true;
       $('remote-caption').textContent =
         'the peer takes no audio or video (the Rust peer has data channels only for now)';
       log(`media: ${rejected} of ${offered} audio/video section(s) rejected`);
@@ -299,6 +301,7 @@
     pendingCandidates = [];
     demo.connectionState = 'closed';
     $('remote-video').srcObject = null;
+    $('remote-video').hidden = false;
     $('remote-caption').textContent = 'waiting for the peer…';
     setChatEnabled(false);
   }
