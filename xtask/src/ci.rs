@@ -172,22 +172,64 @@ fn crate_packages(metadata: &Value, crates_dir: &Path) -> Vec<String> {
     names
 }
 
-/// Clippy with default features and with every feature (the `ring` crypto backend).
-fn clippy() -> Result {
-    for features in [None, Some("--all-features")] {
-        let mut cmd = util::cargo();
-        cmd.args(["clippy", "--workspace", "--all-targets", "--locked"]);
-        cmd.args(features);
-        cmd.args(["--", "-D", "warnings"]);
-        util::run(&mut cmd)?;
+/// Packages built, linted and tested on their own: `rtc-cli` depends on `rtc` with its `ring`
+/// feature, and cargo unifies the features of everything built together, so in a
+/// `--workspace` run it would switch every crate to the ring backend and the default
+/// (RustCrypto) one would go untested.
+const SEPARATE: &[&str] = &["rtc-cli"];
+
+/// `--workspace --exclude P` for each of [`SEPARATE`].
+fn workspace_but_separate(cmd: &mut std::process::Command) {
+    cmd.arg("--workspace");
+    for package in SEPARATE {
+        cmd.args(["--exclude", package]);
     }
-    Ok(())
 }
 
-/// All tests with default features, then the crates that have a `ring` backend again with it,
-/// so that both crypto providers pass the same tests.
+/// Clippy with default features (the workspace, then [`SEPARATE`] on their own) and with
+/// every feature (the `ring` crypto backend).
+fn clippy() -> Result {
+    let mut cmd = util::cargo();
+    cmd.arg("clippy");
+    workspace_but_separate(&mut cmd);
+    cmd.args(["--all-targets", "--locked", "--", "-D", "warnings"]);
+    util::run(&mut cmd)?;
+    for package in SEPARATE {
+        util::run(util::cargo().args([
+            "clippy",
+            "-p",
+            package,
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
+    util::run(util::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+/// All tests with default features (the workspace, then [`SEPARATE`] on their own), then the
+/// crates that have a `ring` backend again with it, so that both crypto providers pass the
+/// same tests.
 fn test() -> Result {
-    util::run(util::cargo().args(["test", "--workspace", "--locked"]))?;
+    let mut cmd = util::cargo();
+    cmd.arg("test");
+    workspace_but_separate(&mut cmd);
+    cmd.arg("--locked");
+    util::run(&mut cmd)?;
+    for package in SEPARATE {
+        util::run(util::cargo().args(["test", "-p", package, "--locked"]))?;
+    }
     util::run(util::cargo().args([
         "test",
         "--locked",
