@@ -1,7 +1,7 @@
 //! File transfer over a data channel, the same protocol in the CLI and the page.
 //!
-//! The sender opens a channel labelled [`FILE_LABEL`] (ordered, reliable: RFC 8831 §6.1's
-//! default) and sends, in order:
+//! The sender opens a channel labelled [`FILE_LABEL`] (ordered and reliable, the W3C
+//! `RTCDataChannelInit` defaults) and sends, in order:
 //!
 //! 1. a text message with the header `{"name":"..","size":N,"sha256":"<64 hex digits>"}`;
 //! 2. the content as binary messages of [`CHUNK`] bytes (the last one shorter), waiting
