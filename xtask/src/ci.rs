@@ -110,7 +110,7 @@ fn fmt() -> Result {
 }
 
 /// The one rule of DESIGN.md: protocol crates are sans-IO. Every package under `crates/` but
-/// the facade `rtc` must not depend on tokio, even transitively.
+/// the facade `rtc` and the application `rtc-cli` must not depend on tokio, even transitively.
 fn sans_io() -> Result {
     let root = util::repo_root();
     let packages = protocol_packages(&root)?;
@@ -145,7 +145,10 @@ fn sans_io() -> Result {
     }
 }
 
-/// Names of the workspace packages under `crates/`, except the facade `rtc`.
+/// Packages under `crates/` that may use tokio: the facade and the application on it.
+const IO_PACKAGES: &[&str] = &["rtc", "rtc-cli"];
+
+/// Names of the workspace packages under `crates/`, except [`IO_PACKAGES`].
 fn protocol_packages(root: &Path) -> Result<Vec<String>> {
     let metadata = util::cargo_metadata()?;
     Ok(crate_packages(&metadata, &root.join("crates")))
@@ -162,29 +165,71 @@ fn crate_packages(metadata: &Value, crates_dir: &Path) -> Vec<String> {
                 .is_some_and(|m| Path::new(m).starts_with(crates_dir))
         })
         .filter_map(|p| p["name"].as_str())
-        .filter(|name| *name != "rtc")
+        .filter(|name| !IO_PACKAGES.contains(name))
         .map(str::to_owned)
         .collect();
     names.sort();
     names
 }
 
-/// Clippy with default features and with every feature (the `ring` crypto backend).
-fn clippy() -> Result {
-    for features in [None, Some("--all-features")] {
-        let mut cmd = util::cargo();
-        cmd.args(["clippy", "--workspace", "--all-targets", "--locked"]);
-        cmd.args(features);
-        cmd.args(["--", "-D", "warnings"]);
-        util::run(&mut cmd)?;
+/// Packages built, linted and tested on their own: `rtc-cli` depends on `rtc` with its `ring`
+/// feature, and cargo unifies the features of everything built together, so in a
+/// `--workspace` run it would switch every crate to the ring backend and the default
+/// (RustCrypto) one would go untested.
+const SEPARATE: &[&str] = &["rtc-cli"];
+
+/// `--workspace --exclude P` for each of [`SEPARATE`].
+fn workspace_but_separate(cmd: &mut std::process::Command) {
+    cmd.arg("--workspace");
+    for package in SEPARATE {
+        cmd.args(["--exclude", package]);
     }
-    Ok(())
 }
 
-/// All tests with default features, then the crates that have a `ring` backend again with it,
-/// so that both crypto providers pass the same tests.
+/// Clippy with default features (the workspace, then [`SEPARATE`] on their own) and with
+/// every feature (the `ring` crypto backend).
+fn clippy() -> Result {
+    let mut cmd = util::cargo();
+    cmd.arg("clippy");
+    workspace_but_separate(&mut cmd);
+    cmd.args(["--all-targets", "--locked", "--", "-D", "warnings"]);
+    util::run(&mut cmd)?;
+    for package in SEPARATE {
+        util::run(util::cargo().args([
+            "clippy",
+            "-p",
+            package,
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
+    util::run(util::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+/// All tests with default features (the workspace, then [`SEPARATE`] on their own), then the
+/// crates that have a `ring` backend again with it, so that both crypto providers pass the
+/// same tests.
 fn test() -> Result {
-    util::run(util::cargo().args(["test", "--workspace", "--locked"]))?;
+    let mut cmd = util::cargo();
+    cmd.arg("test");
+    workspace_but_separate(&mut cmd);
+    cmd.arg("--locked");
+    util::run(&mut cmd)?;
+    for package in SEPARATE {
+        util::run(util::cargo().args(["test", "-p", package, "--locked"]))?;
+    }
     util::run(util::cargo().args([
         "test",
         "--locked",
@@ -222,6 +267,7 @@ mod tests {
             "packages": [
                 { "name": "rtc-stun", "manifest_path": "/r/crates/rtc-stun/Cargo.toml" },
                 { "name": "rtc", "manifest_path": "/r/crates/rtc/Cargo.toml" },
+                { "name": "rtc-cli", "manifest_path": "/r/crates/rtc-cli/Cargo.toml" },
                 { "name": "xtask", "manifest_path": "/r/xtask/Cargo.toml" },
                 { "name": "rtc-ice", "manifest_path": "/r/crates/rtc-ice/Cargo.toml" }
             ]

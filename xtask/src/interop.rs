@@ -11,6 +11,7 @@
 //! [`Session::flag`].
 
 mod datachannel;
+mod demo;
 mod dtls;
 mod ice;
 mod media;
@@ -41,6 +42,7 @@ const LAYERS: &[Layer] = &[
     turn::LAYER,
     datachannel::LAYER,
     media::LAYER,
+    demo::LAYER,
 ];
 
 /// How long any one peer process may run before it is killed and its case fails.

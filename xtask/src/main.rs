@@ -30,7 +30,9 @@ Commands:
                            layers: stun, sdp (live SDPs from Chromium, wrtc, node-datachannel,
                            aiortc and Pion, checked by rtc-sdp's sdp_check example), ...,
                            datachannel (our RTCPeerConnection against the same five peers,
-                           offering and answering);
+                           offering and answering), demo (the `rtc` application's page in
+                           headless Chromium with `rtc echo`, `rtc receive`, `rtc send`, and
+                           two pages relayed through `rtc serve`'s TURN server);
                            --save (sdp): also write every captured SDP, byte for byte, to
                            crates/rtc-sdp/tests/corpus/<peer>-<kind>.sdp and its README
   bench [NAME] [--runs N]  run the criterion benches (the workspace's, then the side-by-side
