@@ -102,12 +102,33 @@ async function echo(browser, args) {
       localMedia: window.rtcDemo.localMedia,
       path: window.rtcDemo.path,
     }));
-    const media = state.mediaRejected
-      ? `the page offered ${state.localMedia} and rtc rejected the audio/video sections (port 0; no media in rtc yet)`
-      : `media sections accepted (${state.localMedia})`;
     if (!same) return report('echo', false, `echoes differ: ${JSON.stringify(echoed.map((t) => t.slice(0, 40)))}`);
+    if (state.mediaRejected) {
+      return report('echo', false, `rtc echo rejected the page's ${state.localMedia}: no video to reflect`);
+    }
+    // The page's camera comes back from the Rust peer: the remote video plays and advances.
+    await waitFor(page, () => {
+      const v = document.getElementById('remote-video');
+      return v.videoWidth > 0 && v.currentTime > 0;
+    }, null, 'the reflected camera in the page');
+    const t0 = await page.evaluate(() => document.getElementById('remote-video').currentTime);
+    await page.waitForTimeout(1500);
+    const video = await page.evaluate((start) => {
+      const v = document.getElementById('remote-video');
+      return { width: v.videoWidth, height: v.videoHeight, advanced: v.currentTime - start };
+    }, t0);
+    const stats = await page.evaluate(async () => {
+      const out = {};
+      (await window.rtcDemo.pc.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp') out[s.kind] = s.kind === 'video' ? s.framesDecoded : s.packetsReceived;
+      });
+      return out;
+    }).catch(() => ({}));
+    if (!(video.advanced > 0.5)) {
+      return report('echo', false, `the reflected video did not play (${JSON.stringify(video)})`);
+    }
     return report('echo', true,
-      `${messages.length} typed messages (up to 20000 characters, non-ASCII) echoed back unchanged and in order over the chat channel; ${media}; path ${JSON.stringify(state.path)}`);
+      `${messages.length} typed messages (up to 20000 characters, non-ASCII) echoed back unchanged and in order over the chat channel; the page's ${state.localMedia} reflected by rtc echo: remote video ${video.width}x${video.height} advanced ${video.advanced.toFixed(1)} s in 1.5 s (getStats: ${JSON.stringify(stats)}); path ${JSON.stringify(state.path)}`);
   } finally {
     await context.close();
   }
@@ -138,7 +159,8 @@ async function upload(browser, args) {
 async function download(browser, args) {
   const { context, page } = await open(browser, `${args.url}/r/${args['download-room']}`, 'download');
   try {
-    await connected(page, 'page ↔ rtc send');
+    // No wait for "connected" first: `rtc send` leaves the room as soon as the receiver
+    // confirmed the file, which can be before a 100 ms poll sees the connection up.
     await waitFor(page,
       () => window.rtcDemo.transfers.some((t) => t.direction === 'receive' && t.ok !== undefined),
       null, 'the file from rtc send', 90000);

@@ -2,12 +2,15 @@
 //! the channel it came from, as the same type (text or binary). When the peer leaves it
 //! rejoins and waits for the next one.
 //!
-//! Media: the page offers audio and video; `rtc` rejects those sections today (port 0 in
-//! the answer) because the peer connection has no transceivers yet. [`reflect_media`] is
-//! where the reflection goes once it has: every received track sent back on a transceiver
-//! of the same kind.
+//! Media: the echo peer has a video and an audio track of its own (negotiated in its offer,
+//! or reusing the transceivers of the peer's offer); every frame a remote track delivers is
+//! written back on our track of the same kind with the sender's timing ([`reflect`]), and the
+//! peer's keyframe requests for our tracks go back to its sender.
 
-use rtc::{RTCDataChannel, RTCPeerConnection};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rtc::{KeyframeRequester, MediaKind, RTCDataChannel, Sample, TrackLocal, TrackRemote};
 use tracing::{debug, info, warn};
 
 use crate::Error;
@@ -26,6 +29,7 @@ pub struct EchoOptions {
 pub async fn run_echo(options: EchoOptions) -> Result<(), Error> {
     loop {
         let mut session = Session::start(&options.peer).await?;
+        let mut requesters: HashMap<MediaKind, KeyframeRequester> = HashMap::new();
         if let Some(chat) = session.chat.take() {
             tokio::spawn(echo_channel(chat));
         }
@@ -35,9 +39,24 @@ pub async fn run_echo(options: EchoOptions) -> Result<(), Error> {
                     info!("echoing channel {:?}", dc.label());
                     tokio::spawn(echo_channel(dc));
                 }
-                SessionEvent::Connected => {
-                    info!("connected");
-                    reflect_media(&session.pc).await;
+                SessionEvent::Connected => info!("connected"),
+                SessionEvent::Track(track) => {
+                    let kind = track.kind();
+                    info!("reflecting the peer's {kind:?} (mid {})", track.mid());
+                    requesters.insert(kind, track.keyframe_requester());
+                    if let Some(ours) = session.tracks.iter().find(|t| t.kind() == kind) {
+                        tokio::spawn(reflect(track, ours.clone()));
+                    }
+                }
+                SessionEvent::KeyframeRequest(id) => {
+                    let kind = session
+                        .tracks
+                        .iter()
+                        .find(|t| t.transceiver() == id)
+                        .map(TrackLocal::kind);
+                    if let Some(r) = kind.and_then(|k| requesters.get(&k)) {
+                        r.request_keyframe();
+                    }
                 }
                 SessionEvent::PeerJoined(id) => info!("peer {id} joined"),
                 SessionEvent::PeerLeft(id) => {
@@ -82,23 +101,27 @@ async fn echo_channel(mut dc: RTCDataChannel) {
     debug!("channel {label:?} closed after {count} echoed messages");
 }
 
-/// The media reflection hook. The facade has no transceivers yet (issue 11), so audio and
-/// video sections a peer offers are answered with port 0 and nothing arrives to reflect; this
-/// says so. With transceivers it will add one per offered audio/video section and send every
-/// received RTP packet back on it (a loopback for the page's camera and microphone).
-pub async fn reflect_media(pc: &RTCPeerConnection) {
-    let Some(local) = pc.local_description().await else {
-        return;
-    };
-    let rejected = local
-        .sdp
-        .lines()
-        .filter(|l| l.starts_with("m=audio 0 ") || l.starts_with("m=video 0 "))
-        .count();
-    if rejected > 0 {
-        info!(
-            "the peer offered {rejected} audio/video section(s); rtc rejects them today \
-             (port 0): only data channels are echoed until media lands"
-        );
+/// Writes every frame of `remote` on `local`, each lasting until the next one's RTP
+/// timestamp (so the reflection keeps the sender's timing); ends with either track.
+pub async fn reflect(mut remote: TrackRemote, local: TrackLocal) {
+    let mut previous: Option<rtc::MediaFrame> = None;
+    let mut reflected = 0u64;
+    while let Some(frame) = remote.recv().await {
+        if let Some(last) = previous.take() {
+            let clock = u64::from(last.codec.clock_rate.max(1));
+            let ticks = u64::from(frame.timestamp.wrapping_sub(last.timestamp));
+            let duration = Duration::from_micros(ticks * 1_000_000 / clock);
+            let sample = Sample {
+                data: last.data.into(),
+                duration: duration.min(Duration::from_millis(200)),
+            };
+            match local.write_sample(sample).await {
+                Ok(()) => reflected += 1,
+                Err(rtc::Error::Closed) => break,
+                Err(e) => debug!("reflect: {e}"),
+            }
+        }
+        previous = Some(frame);
     }
+    debug!("reflected {reflected} frames");
 }

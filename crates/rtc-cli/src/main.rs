@@ -45,7 +45,7 @@ enum Command {
     /// Receive one file from the peer in a room; exits non-zero unless its size and SHA-256
     /// match the sender's header.
     Receive(ReceiveArgs),
-    /// Sit in a room and echo every data channel message back (media: not yet).
+    /// Sit in a room and echo every data channel message, video frame and audio frame back.
     Echo(EchoArgs),
     /// Data channel throughput between two peer connections of this process over loopback.
     Bench(BenchArgs),
@@ -225,7 +225,10 @@ async fn main() -> ExitCode {
         Command::Send(args) => run_send(args).await,
         Command::Receive(args) => run_receive(args).await,
         Command::Echo(args) => run_echo(EchoOptions {
-            peer: args.peer.options(),
+            peer: PeerOptions {
+                media: true,
+                ..args.peer.options()
+            },
             once: args.once,
         })
         .await

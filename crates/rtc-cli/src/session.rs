@@ -40,6 +40,9 @@ pub struct PeerOptions {
     pub use_ice_servers: bool,
     /// A certificate made beforehand (a new one per connection when `None`).
     pub certificate: Option<rtc::rtc_dtls::Certificate>,
+    /// Send and receive audio and video (a video and an audio track of ours, negotiated in
+    /// the offer or answer): `echo` reflects what it receives on them.
+    pub media: bool,
 }
 
 impl PeerOptions {
@@ -51,6 +54,7 @@ impl PeerOptions {
             bind_ip: None,
             use_ice_servers: true,
             certificate: None,
+            media: false,
         }
     }
 }
@@ -71,6 +75,10 @@ pub enum SessionEvent {
     Failed(String),
     /// The peer connection closed.
     Closed,
+    /// A remote audio or video track (with [`PeerOptions::media`], or a peer's offer).
+    Track(rtc::TrackRemote),
+    /// The peer asks for a keyframe on one of our tracks.
+    KeyframeRequest(rtc::TransceiverId),
 }
 
 /// A peer connection in a room, with the task that relays its signaling.
@@ -83,6 +91,8 @@ pub struct Session {
     /// The `chat` channel, when we offered (the answerer gets it as a
     /// [`SessionEvent::DataChannel`]).
     pub chat: Option<RTCDataChannel>,
+    /// Our video and audio tracks, with [`PeerOptions::media`].
+    pub tracks: Vec<rtc::TrackLocal>,
     events: mpsc::UnboundedReceiver<SessionEvent>,
     signaling: mpsc::UnboundedSender<String>,
     pump: JoinHandle<()>,
@@ -113,6 +123,17 @@ impl Session {
             .await?,
         );
         debug!("peer connection on {}", pc.local_addr());
+        // Before any description: an offer of ours carries them, and a peer's offer reuses
+        // them (W3C addTrack), so the answer sends back too.
+        let mut tracks = Vec::new();
+        if options.media {
+            for (kind, id) in [
+                (rtc::MediaKind::Video, "echo-video"),
+                (rtc::MediaKind::Audio, "echo-audio"),
+            ] {
+                tracks.push(pc.add_track(kind, "rtc-echo", id).await?);
+            }
+        }
         let mut chat = None;
         if joined.initiator {
             chat = Some(
@@ -133,6 +154,7 @@ impl Session {
             pc,
             joined,
             chat,
+            tracks,
             events,
             signaling,
             pump,
@@ -155,6 +177,9 @@ impl Session {
                 Some(SessionEvent::Connected) => return Ok(()),
                 Some(SessionEvent::DataChannel(dc)) => on_channel(dc),
                 Some(SessionEvent::PeerJoined(id)) => info!("peer {id} joined"),
+                // A peer's media (the page's camera) is not wanted here: dropping the track
+                // drops its frames.
+                Some(SessionEvent::Track(_) | SessionEvent::KeyframeRequest(_)) => {}
                 Some(SessionEvent::PeerLeft(id)) => {
                     return Err(Error::Peer(format!(
                         "peer {id} left before the connection was up"
@@ -332,6 +357,12 @@ fn on_event(
         }
         PeerConnectionEvent::IceConnectionStateChange(state) => {
             debug!("ICE state {state:?}");
+        }
+        PeerConnectionEvent::Track(track) => {
+            let _ = events.send(SessionEvent::Track(track));
+        }
+        PeerConnectionEvent::KeyframeRequest(id) => {
+            let _ = events.send(SessionEvent::KeyframeRequest(id));
         }
         _ => {}
     }

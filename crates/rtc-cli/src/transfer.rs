@@ -195,6 +195,7 @@ pub async fn receive_file(options: ReceiveOptions) -> Result<TransferReport, Err
                     }
                     Some(SessionEvent::Connected) => info!("connected; waiting for a file"),
                     Some(SessionEvent::PeerJoined(id)) => info!("peer {id} joined"),
+                    Some(SessionEvent::Track(_) | SessionEvent::KeyframeRequest(_)) => {}
                     Some(SessionEvent::PeerLeft(id)) => {
                         return Err(Error::Peer(format!("peer {id} left without sending")));
                     }

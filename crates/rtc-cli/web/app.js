@@ -204,6 +204,7 @@
       iceServers: config.iceServers || [],
       iceTransportPolicy: relayOnly ? 'relay' : 'all',
     });
+    demo.pc = pc;
     remoteStream = new MediaStream();
     const video = $('remote-video');
     video.srcObject = remoteStream;
