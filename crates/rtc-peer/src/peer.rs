@@ -1316,7 +1316,7 @@ impl PeerConnection {
         }
         let mut out = Vec::new();
         while let Some(d) = self.media.out.pop_front() {
-            if let Some(t) = agent.send_data(now, &d) {
+            if let Some(t) = agent.send_data_owned(now, d) {
                 out.push(t);
             }
         }

@@ -754,6 +754,23 @@ impl Agent {
         })
     }
 
+    /// [`Agent::send_data`] for a datagram the caller owns: on a direct pair the bytes move into
+    /// the [`Transmit`] without a copy (media sends one per RTP packet).
+    pub fn send_data_owned(&mut self, now: Instant, data: Vec<u8>) -> Option<Transmit> {
+        let (local, remote) = self.selected_pair()?;
+        let transport = self.selected_candidates()?.0.transport;
+        let relayed = self.relays.iter().any(|r| r.relayed == Some(local));
+        if relayed && transport == Transport::Udp {
+            return self.send_data(now, &data);
+        }
+        Some(Transmit {
+            source: local,
+            destination: remote,
+            contents: data,
+            transport,
+        })
+    }
+
     /// Application data that arrived through a relay (what [`Agent::handle_packet`] took from
     /// the TURN server and found not to be STUN): (peer, bytes).
     pub fn poll_relayed_data(&mut self) -> Option<(SocketAddr, Vec<u8>)> {

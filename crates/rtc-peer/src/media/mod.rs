@@ -488,6 +488,9 @@ pub(crate) fn depacketizer(codec: &Codec) -> Option<Box<dyn Depacketizer + Send 
 /// path MTU), less the RTP header with a MID extension and the largest SRTP tag.
 pub(crate) const MAX_RTP_PAYLOAD: usize = 1200 - 12 - 12 - 16;
 
+/// Room left after an RTP packet for its SRTP tag (16 bytes at most, RFC 7714 §7.2).
+pub(crate) const SRTP_ROOM: usize = 16;
+
 /// Our sending side of a transceiver.
 pub(crate) struct SendStream {
     pub(crate) ssrc: u32,
@@ -556,15 +559,11 @@ impl SendStream {
             .timestamp_base
             .wrapping_add((self.elapsed_ns * clock / 1_000_000_000) as u32);
         self.elapsed_ns += duration.as_nanos();
-        let Some(packetizer) = self.packetizer.as_mut() else {
+        let Some(mut packetizer) = self.packetizer.take() else {
             return Err(rtc_media::WriteError::InvalidField(
                 "codec without a packetizer",
             ));
         };
-        let mut payloads: Vec<(Vec<u8>, bool)> = Vec::new();
-        packetizer.packetize(frame, MAX_RTP_PAYLOAD, &mut |p, marker| {
-            payloads.push((p.to_vec(), marker));
-        })?;
         let audio = self.codec.kind() == MediaKind::Audio;
         let mid_ext;
         let extensions = match self.mid_id {
@@ -574,7 +573,10 @@ impl SendStream {
             }
             None => HeaderExtensions::none(),
         };
-        for (payload, marker) in payloads {
+        let mut failed = None;
+        // Each payload straight into its packet's buffer, sized for the SRTP tag too (no copy
+        // of the payload on its own, no growth when it is protected).
+        let result = packetizer.packetize(frame, MAX_RTP_PAYLOAD, &mut |payload, marker| {
             let header = RtpHeader {
                 // Audio: the marker starts a talkspurt (RFC 3551 §4.1); we send no silence
                 // suppression, so only the first packet has it.
@@ -591,9 +593,15 @@ impl SendStream {
                     self.ssrc,
                 )
             };
+            let mut buf = vec![0u8; header.encoded_len() + payload.len() + SRTP_ROOM];
+            let len = match header.emit_packet(payload, 0, &mut buf) {
+                Ok(len) => len,
+                Err(e) => {
+                    failed = Some(e);
+                    return;
+                }
+            };
             self.sequence_number = self.sequence_number.wrapping_add(1);
-            let mut buf = vec![0u8; header.encoded_len() + payload.len() + 16];
-            let len = header.emit_packet(&payload, 0, &mut buf)?;
             buf.truncate(len);
             if let Ok(packet) = RtpPacket::parse(&buf) {
                 if let Some(rtx) = &mut self.rtx {
@@ -604,6 +612,11 @@ impl SendStream {
             self.packets_sent += 1;
             self.bytes_sent += payload.len() as u64;
             out.push(buf);
+        });
+        self.packetizer = Some(packetizer);
+        result?;
+        if let Some(e) = failed {
+            return Err(e);
         }
         self.frames_sent += 1;
         Ok(())
