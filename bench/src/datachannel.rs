@@ -74,6 +74,7 @@ impl Stack {
 }
 
 /// What setups reuse: each stack's certificate, made once.
+#[derive(Clone)]
 pub struct Certificates {
     ours: rtc::rtc_dtls::Certificate,
     str0m: str0m::config::DtlsCert,
