@@ -131,6 +131,37 @@ fn video_and_audio_frames_arrive_whole_and_in_order() {
     assert_eq!(net.b.pc.media_counters().srtp_dropped, 0);
 }
 
+#[test]
+fn transport_wide_feedback_reports_every_packet() {
+    let (mut net, video, audio) = connected_av();
+    let offer = net.a.pc.local_description().unwrap().sdp;
+    assert!(offer.contains("a=rtcp-fb:96 transport-cc"), "{offer}");
+    assert!(
+        offer.contains(
+            "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+        ),
+        "{offer}"
+    );
+    // 30 VP8 frames of 3000 bytes in 3 packets each, 90 Opus frames in one each.
+    send(&mut net, video, Some(audio), 30);
+    net.run_until(Duration::from_secs(1), |_| false);
+    let (a, b) = (net.a.pc.media_counters(), net.b.pc.media_counters());
+    // Feedback every 100 ms while packets arrive (draft-holmer §3.1).
+    assert!(b.twcc_feedback_sent >= 9, "{b:?}");
+    assert_eq!(a.twcc_feedback_received, b.twcc_feedback_sent, "{a:?}");
+    assert_eq!(a.twcc_packets_received, 180, "{a:?}");
+    assert_eq!(a.twcc_packets_lost, 0, "{a:?}");
+
+    // With loss on the way, the feedback names packets lost.
+    net.loss = 0.1;
+    send(&mut net, video, Some(audio), 30);
+    net.loss = 0.0;
+    net.run_until(Duration::from_secs(1), |_| false);
+    let a = net.a.pc.media_counters();
+    assert!(a.twcc_packets_lost > 0, "{a:?}");
+    assert!(a.twcc_packets_received > 180, "{a:?}");
+}
+
 /// Frames of 100 that arrive whole with 5% loss each way and 20 ms latency.
 fn frames_through_loss(repair: bool) -> usize {
     let mut net = pair();

@@ -39,7 +39,9 @@ impl Codec {
 
     fn video(pt: u8, rtx: u8, name: &str, fmtp: &str) -> Self {
         Self {
-            feedback: ["goog-remb", "ccm fir", "nack", "nack pli"]
+            // No goog-remb: we send no REMB; the peer's send-side estimate runs on our
+            // transport-cc feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01 §4).
+            feedback: ["transport-cc", "ccm fir", "nack", "nack pli"]
                 .map(str::to_owned)
                 .to_vec(),
             rtx_payload_type: Some(rtx),
@@ -207,7 +209,7 @@ mod tests {
     fn answer_keeps_the_offer_order_and_payload_types() {
         let ours = default_codecs(MediaKind::Video);
         let mut vp9 = Codec::video(120, 121, "VP9", "profile-id=0");
-        vp9.feedback = vec!["nack".to_owned(), "transport-cc".to_owned()];
+        vp9.feedback = vec!["nack".to_owned(), "goog-remb".to_owned()];
         let vp9_2 = Codec::video(122, 123, "VP9", "profile-id=2");
         let mut vp8 = Codec::video(100, 101, "VP8", "");
         vp8.rtx_payload_type = None;

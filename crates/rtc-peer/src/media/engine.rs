@@ -13,7 +13,9 @@ use rtc_media::rtcp::{
 use rtc_media::{MediaKind, RtpPacket};
 use rtc_srtp::{ProtectionProfile, SrtpConfig, SrtpContext};
 
-use super::{MediaFrame, RecvStream, Routes, Transceiver, TransceiverId, TransceiverInit};
+use rtc_media::transport_cc::TwccReceiver;
+
+use super::{MediaFrame, RecvStream, Routes, Transceiver, TransceiverId, TransceiverInit, TwccOut};
 
 /// How often RTCP reports go out (RFC 3550 §6.2 allows less than 5 s with a reduced
 /// minimum; browsers send about every second).
@@ -34,6 +36,14 @@ pub struct MediaCounters {
     pub rtp_unrouted: u64,
     /// RTP or RTCP that did not parse after decryption.
     pub malformed: u64,
+    /// Transport-wide congestion control feedback packets we sent (draft-holmer §3.1).
+    pub twcc_feedback_sent: u64,
+    /// Transport-wide congestion control feedback packets the peer sent us.
+    pub twcc_feedback_received: u64,
+    /// Packets of ours the peer's feedback reported received.
+    pub twcc_packets_received: u64,
+    /// Packets of ours the peer's feedback reported lost.
+    pub twcc_packets_lost: u64,
 }
 
 /// What the media side tells the connection.
@@ -53,6 +63,9 @@ pub(crate) struct MediaState {
     pub(crate) cname: String,
     origin: Option<Instant>,
     pub(crate) counters: MediaCounters,
+    /// Arrivals of the peer's transport-wide sequence numbers, made with the first one.
+    twcc_in: Option<TwccReceiver>,
+    twcc_out: TwccOut,
     /// Protected datagrams for the selected pair.
     pub(crate) out: VecDeque<Vec<u8>>,
     pub(crate) events: VecDeque<MediaEvent>,
@@ -70,6 +83,8 @@ impl MediaState {
             cname,
             origin: None,
             counters: MediaCounters::default(),
+            twcc_in: None,
+            twcc_out: TwccOut::default(),
             out: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -205,7 +220,7 @@ impl MediaState {
             .as_mut()
             .ok_or(crate::Error::MediaNotReady("the transceiver does not send"))?;
         let mut packets = Vec::new();
-        send.packetize(now, &mid, frame, duration, &mut packets)
+        send.packetize(now, &mid, frame, duration, &mut self.twcc_out, &mut packets)
             .map_err(|_| crate::Error::MediaNotReady("the frame does not packetize"))?;
         for p in packets {
             self.send_rtp(p);
@@ -257,16 +272,27 @@ impl MediaState {
             self.counters.rtp_unrouted += 1;
             return;
         };
-        let Some(r) = self
-            .transceivers
-            .iter_mut()
-            .find(|t| t.id == id)
-            .and_then(|t| t.receive.get_mut(index))
-        else {
+        let Some(t) = self.transceivers.iter_mut().find(|t| t.id == id) else {
+            self.counters.rtp_unrouted += 1;
+            return;
+        };
+        let local = t.ssrc;
+        let twcc_seq = t
+            .extensions
+            .values(&packet.extensions())
+            .transport_sequence_number;
+        let Some(r) = t.receive.get_mut(index) else {
             self.counters.rtp_unrouted += 1;
             return;
         };
         if Some(ssrc) == r.rtx_ssrc || packet.payload_type() == r.codec.payload_type {
+            // Every packet the transport carries counts for transport-cc, RTX included
+            // (draft-holmer §2), when the peer asked for the feedback.
+            if let Some(seq) = twcc_seq.filter(|_| r.codec.has_feedback("transport-cc")) {
+                self.twcc_in
+                    .get_or_insert_with(|| TwccReceiver::new(local, ssrc))
+                    .record(now, seq);
+            }
             r.packets += 1;
             r.bytes += packet.payload().len() as u64;
             if r.stream.handle_rtp(now, &packet).is_err() {
@@ -389,6 +415,18 @@ impl MediaState {
                 RtcpPacket::ReceiverReport(rr) => self.report_blocks(now, rr.reports.iter()),
                 RtcpPacket::Nack(nack) => self.nack(now, &nack),
                 RtcpPacket::PictureLossIndication(pli) => self.keyframe_asked(pli.media_ssrc),
+                RtcpPacket::TransportCc(feedback) => {
+                    self.counters.twcc_feedback_received += 1;
+                    if let Some(sender) = &mut self.twcc_out.sender {
+                        for p in sender.handle_feedback(&feedback) {
+                            if p.arrival_micros.is_some() {
+                                self.counters.twcc_packets_received += 1;
+                            } else {
+                                self.counters.twcc_packets_lost += 1;
+                            }
+                        }
+                    }
+                }
                 RtcpPacket::Fir(fir) => {
                     let ssrcs: Vec<u32> = fir.entries.iter().map(|e| e.ssrc).collect();
                     for s in ssrcs {
@@ -484,6 +522,17 @@ impl MediaState {
                 }
             }
         }
+        if let Some(twcc) = &mut self.twcc_in {
+            while let Some(feedback) = twcc.poll_feedback(now) {
+                let packet = RtcpPacket::TransportCc(feedback);
+                let mut buf = vec![0u8; packet.encoded_len()];
+                if let Ok(n) = packet.emit(&mut buf) {
+                    buf.truncate(n);
+                    rtcp.push(buf);
+                    self.counters.twcc_feedback_sent += 1;
+                }
+            }
+        }
         for p in rtp {
             self.send_rtp(p);
         }
@@ -499,7 +548,11 @@ impl MediaState {
             .flat_map(|t| t.receive.iter())
             .filter_map(|r| r.stream.poll_timeout())
             .min();
-        [streams, self.next_report].into_iter().flatten().min()
+        let twcc = self.twcc_in.as_ref().and_then(TwccReceiver::poll_timeout);
+        [streams, self.next_report, twcc]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant) {

@@ -17,6 +17,7 @@ use rtc_media::codecs::{
 };
 use rtc_media::reports::SenderStats;
 use rtc_media::rtx::{RtxPayloadType, RtxReceiver, RtxSender, RtxSenderConfig};
+use rtc_media::transport_cc::TwccSender;
 use rtc_media::{
     Depacketizer, ExtensionKind, ExtensionMap, HeaderExtension, HeaderExtensions,
     JitterBufferConfig, MediaKind, Packetizer, ReceiveConfig, ReceiveStream, RtpHeader, RtpPacket,
@@ -78,7 +79,9 @@ pub struct MediaFrame {
 
 /// The header extensions we offer (Chromium's ids), by kind.
 pub(crate) fn default_extensions(kind: MediaKind) -> Vec<(u8, &'static str)> {
-    let mut e = vec![(4u8, uri::MID)];
+    // Transport-wide sequence numbers on every packet (draft-holmer §2), for the peer's
+    // feedback and ours.
+    let mut e = vec![(3u8, uri::TRANSPORT_CC), (4u8, uri::MID)];
     if kind == MediaKind::Video {
         e.push((10, uri::RTP_STREAM_ID));
         e.push((11, uri::REPAIRED_RTP_STREAM_ID));
@@ -407,11 +410,16 @@ impl Transceiver {
                     .as_ref()
                     .is_some_and(|s| s.codec.payload_type == codec.payload_type);
                 if !same {
+                    let twcc_id = self
+                        .extensions
+                        .id(ExtensionKind::TransportCc)
+                        .filter(|_| codec.has_feedback("transport-cc"));
                     self.send = Some(SendStream::new(
                         self.ssrc,
                         self.rtx_ssrc,
                         codec,
                         self.extensions.id(ExtensionKind::Mid),
+                        twcc_id,
                         random,
                     ));
                 }
@@ -501,6 +509,9 @@ pub(crate) struct SendStream {
     /// Media time written so far, in nanoseconds.
     elapsed_ns: u128,
     mid_id: Option<u8>,
+    /// The transport-wide sequence number extension's id, when the peer gives transport-cc
+    /// feedback for the codec (draft-holmer-rmcat-transport-wide-cc-extensions-01 §4).
+    twcc_id: Option<u8>,
     pub(crate) rtx: Option<RtxSender>,
     pub(crate) stats: SenderStats,
     pub(crate) packets_sent: u64,
@@ -514,6 +525,7 @@ impl SendStream {
         rtx_ssrc: u32,
         codec: Codec,
         mid_id: Option<u8>,
+        twcc_id: Option<u8>,
         random: &mut dyn FnMut() -> u32,
     ) -> Self {
         let rtx = codec.rtx_payload_type.map(|rtx| {
@@ -538,6 +550,7 @@ impl SendStream {
             timestamp_base: random(),
             elapsed_ns: 0,
             mid_id,
+            twcc_id,
             rtx,
             packets_sent: 0,
             bytes_sent: 0,
@@ -552,6 +565,7 @@ impl SendStream {
         mid: &str,
         frame: &[u8],
         duration: Duration,
+        twcc: &mut TwccOut,
         out: &mut Vec<Vec<u8>>,
     ) -> Result<(), rtc_media::WriteError> {
         let clock = u128::from(self.codec.clock_rate);
@@ -565,18 +579,27 @@ impl SendStream {
             ));
         };
         let audio = self.codec.kind() == MediaKind::Audio;
-        let mid_ext;
-        let extensions = match self.mid_id {
-            Some(id) => {
-                mid_ext = [HeaderExtension::new(id, mid.as_bytes())];
-                HeaderExtensions::auto(&mid_ext)
-            }
-            None => HeaderExtensions::none(),
-        };
         let mut failed = None;
         // Each payload straight into its packet's buffer, sized for the SRTP tag too (no copy
         // of the payload on its own, no growth when it is protected).
         let result = packetizer.packetize(frame, MAX_RTP_PAYLOAD, &mut |payload, marker| {
+            let twcc_seq = self.twcc_id.map(|_| twcc.next_sequence_number());
+            let seq_bytes = twcc_seq.unwrap_or(0).to_be_bytes();
+            let mut ext = [HeaderExtension::new(0, &[]), HeaderExtension::new(0, &[])];
+            let mut n = 0;
+            if let Some(id) = self.mid_id {
+                ext[n] = HeaderExtension::new(id, mid.as_bytes());
+                n += 1;
+            }
+            if let Some(id) = self.twcc_id {
+                ext[n] = HeaderExtension::new(id, &seq_bytes);
+                n += 1;
+            }
+            let extensions = if n == 0 {
+                HeaderExtensions::none()
+            } else {
+                HeaderExtensions::auto(&ext[..n])
+            };
             let header = RtpHeader {
                 // Audio: the marker starts a talkspurt (RFC 3551 §4.1); we send no silence
                 // suppression, so only the first packet has it.
@@ -603,6 +626,9 @@ impl SendStream {
             };
             self.sequence_number = self.sequence_number.wrapping_add(1);
             buf.truncate(len);
+            if let Some(seq) = twcc_seq {
+                twcc.on_sent(now, seq, len);
+            }
             if let Ok(packet) = RtpPacket::parse(&buf) {
                 if let Some(rtx) = &mut self.rtx {
                     rtx.on_sent(now, &packet);
@@ -620,6 +646,34 @@ impl SendStream {
         }
         self.frames_sent += 1;
         Ok(())
+    }
+}
+
+/// Transport-wide sequence numbers for what we send, and their send times for the peer's
+/// feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01 §2: one counter for every
+/// stream of the transport).
+#[derive(Debug, Default)]
+pub(crate) struct TwccOut {
+    next: u16,
+    /// Made with the first numbered packet (its history is 64 KiB; a connection without
+    /// media never pays for it).
+    pub(crate) sender: Option<TwccSender>,
+}
+
+/// Send times kept for feedback: about 4 s of a 2 Mbit/s video.
+const TWCC_HISTORY: usize = 2048;
+
+impl TwccOut {
+    fn next_sequence_number(&mut self) -> u16 {
+        let seq = self.next;
+        self.next = self.next.wrapping_add(1);
+        seq
+    }
+
+    fn on_sent(&mut self, now: Instant, seq: u16, size: usize) {
+        self.sender
+            .get_or_insert_with(|| TwccSender::with_capacity(TWCC_HISTORY))
+            .on_sent(now, seq, size);
     }
 }
 
