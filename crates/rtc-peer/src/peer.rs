@@ -174,6 +174,9 @@ pub enum Event {
         mid: String,
         /// The peer's msid for it, if it said.
         track: Option<TrackInfo>,
+        /// The simulcast layer (RFC 8851 rid) for a transceiver that receives simulcast: one
+        /// event per layer, and its frames carry the same [`MediaFrame::rid`].
+        rid: Option<String>,
     },
     /// A frame of a remote track, in playout order.
     MediaFrame {
@@ -1189,10 +1192,22 @@ impl PeerConnection {
 
     /// Asks the peer for a keyframe on what a transceiver receives (PLI).
     pub fn request_keyframe(&mut self, now: Instant, id: TransceiverId) {
+        self.request_keyframe_for(now, id, None);
+    }
+
+    /// Asks for a keyframe on one simulcast layer of a transceiver (`rid`), or on all it
+    /// receives (`None`).
+    pub fn request_keyframe_for(&mut self, now: Instant, id: TransceiverId, rid: Option<&str>) {
         let targets: Vec<(u32, u32)> = self
             .media
             .get(id)
-            .map(|t| t.receive.iter().map(|r| (t.ssrc, r.ssrc)).collect())
+            .map(|t| {
+                t.receive
+                    .iter()
+                    .filter(|r| rid.is_none() || r.rid.as_deref() == rid)
+                    .map(|r| (t.ssrc, r.ssrc))
+                    .collect()
+            })
             .unwrap_or_default();
         for (ours, theirs) in targets {
             self.media.pli(ours, theirs);
@@ -1290,12 +1305,25 @@ impl PeerConnection {
             if current.receives() && !t.track_fired {
                 t.track_fired = true;
                 let (kind, mid) = (t.kind, section.mid.clone());
-                self.events.push_back(Event::Track {
-                    transceiver: id,
-                    kind,
-                    mid,
-                    track,
-                });
+                let rids = t
+                    .remote
+                    .as_ref()
+                    .map(|r| r.rids.clone())
+                    .unwrap_or_default();
+                let layers: Vec<Option<String>> = if rids.is_empty() {
+                    vec![None]
+                } else {
+                    rids.into_iter().map(Some).collect()
+                };
+                for rid in layers {
+                    self.events.push_back(Event::Track {
+                        transceiver: id,
+                        kind,
+                        mid: mid.clone(),
+                        track: track.clone(),
+                        rid,
+                    });
+                }
             }
         }
         self.media.forget_routes();

@@ -305,3 +305,57 @@ fn sections_for_codecs_in_common_only() {
         answer.sdp
     );
 }
+
+/// Chromium's offer with three simulcast layers (`a=rid:hi/mid/lo send`, `a=simulcast:send
+/// hi;mid;lo`): the answer receives each of them (RFC 8853 §5.3), and the application gets
+/// a track per layer.
+#[test]
+#[allow(clippy::disallowed_methods)] // a test picks its start time
+fn a_simulcast_offer_is_answered_with_each_layer_received() {
+    let offer = include_str!("../../rtc-sdp/tests/corpus/chromium-offer-simulcast.sdp");
+    let mut p = Peer::new(Config::default(), "10.0.0.2:6000");
+    let now = std::time::Instant::now();
+    p.pc.set_remote_description(
+        now,
+        rtc_peer::RtcSessionDescriptionInit::offer(
+            offer.replace("\r\n", "\n").replace('\n', "\r\n"),
+        ),
+    )
+    .unwrap();
+    let answer = p.pc.create_answer().unwrap().sdp;
+    let video = &answer[answer.find("m=video").expect("a video section")..];
+    assert!(
+        video.contains(
+            "a=rid:hi recv\r\na=rid:mid recv\r\na=rid:lo recv\r\na=simulcast:recv hi;mid;lo\r\n"
+        ),
+        "{video}"
+    );
+    assert!(
+        video.contains("urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"),
+        "{video}"
+    );
+    let audio = &answer[..answer.find("m=video").unwrap()];
+    assert!(!audio.contains("a=simulcast"), "{audio}");
+    let answer = p.pc.create_answer().unwrap();
+    p.pc.set_local_description(now, answer).unwrap();
+    while let Some(e) = p.pc.poll_event() {
+        p.events.push(e);
+    }
+    let mut rids: Vec<Option<String>> = p
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Track {
+                kind: MediaKind::Video,
+                rid,
+                ..
+            } => Some(rid.clone()),
+            _ => None,
+        })
+        .collect();
+    rids.sort();
+    assert_eq!(
+        rids,
+        [Some("hi".into()), Some("lo".into()), Some("mid".into())]
+    );
+}

@@ -106,7 +106,7 @@ pub(crate) enum Command {
         rtc_peer::TransceiverId,
         oneshot::Sender<Option<rtc_peer::Codec>>,
     ),
-    RequestKeyframe(rtc_peer::TransceiverId),
+    RequestKeyframe(rtc_peer::TransceiverId, Option<String>),
     Close(oneshot::Sender<()>),
 }
 
@@ -131,7 +131,11 @@ pub(crate) struct Driver {
     events: mpsc::UnboundedSender<PeerConnectionEvent>,
     channels: HashMap<ChannelId, ChannelPipes>,
     /// Where each receiving transceiver's frames go.
-    tracks: HashMap<rtc_peer::TransceiverId, mpsc::UnboundedSender<rtc_peer::MediaFrame>>,
+    /// Remote tracks by transceiver and simulcast layer.
+    tracks: HashMap<
+        (rtc_peer::TransceiverId, Option<String>),
+        mpsc::UnboundedSender<rtc_peer::MediaFrame>,
+    >,
 }
 
 impl Driver {
@@ -461,12 +465,13 @@ impl Driver {
                     kind,
                     mid,
                     track,
+                    rid,
                 } => {
                     let Some(commands) = self.commands_tx.upgrade() else {
                         continue;
                     };
                     let (tx, rx) = mpsc::unbounded_channel();
-                    self.tracks.insert(transceiver, tx);
+                    self.tracks.insert((transceiver, rid.clone()), tx);
                     let _ = self
                         .events
                         .send(PeerConnectionEvent::Track(crate::TrackRemote {
@@ -474,16 +479,18 @@ impl Driver {
                             kind,
                             mid,
                             info: track,
+                            rid,
                             frames: rx,
                             commands,
                         }));
                 }
                 Event::MediaFrame { transceiver, frame } => {
-                    if let Some(tx) = self.tracks.get(&transceiver)
+                    let key = (transceiver, frame.rid.clone());
+                    if let Some(tx) = self.tracks.get(&key)
                         && tx.send(frame).is_err()
                     {
                         // The application dropped the track: its frames are not wanted.
-                        self.tracks.remove(&transceiver);
+                        self.tracks.remove(&key);
                     }
                 }
                 Event::KeyframeRequest(id) => {
@@ -607,7 +614,9 @@ impl Driver {
             Command::SendCodec(id, r) => {
                 let _ = r.send(self.pc.send_codec(id).cloned());
             }
-            Command::RequestKeyframe(id) => self.pc.request_keyframe(now, id),
+            Command::RequestKeyframe(id, rid) => {
+                self.pc.request_keyframe_for(now, id, rid.as_deref());
+            }
             Command::BufferedAmount { id, reply } => {
                 let _ = reply.send(self.pc.buffered_amount(id));
             }

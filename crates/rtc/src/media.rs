@@ -70,6 +70,7 @@ pub struct TrackRemote {
     pub(crate) kind: MediaKind,
     pub(crate) mid: String,
     pub(crate) info: Option<TrackInfo>,
+    pub(crate) rid: Option<String>,
     pub(crate) frames: mpsc::UnboundedReceiver<MediaFrame>,
     pub(crate) commands: mpsc::UnboundedSender<Command>,
 }
@@ -95,20 +96,29 @@ impl TrackRemote {
         self.info.as_ref()
     }
 
+    /// The simulcast layer (`a=rid`) this track is, when the peer sends simulcast: each layer
+    /// is a track of its own (as Pion and libwebrtc's SFUs present them).
+    pub fn rid(&self) -> Option<&str> {
+        self.rid.as_deref()
+    }
+
     /// The next frame; `None` once the peer connection is closed.
     pub async fn recv(&mut self) -> Option<MediaFrame> {
         self.frames.recv().await
     }
 
-    /// Asks the sender for a keyframe (PLI).
+    /// Asks the sender for a keyframe (PLI) of this track (its layer, for simulcast).
     pub fn request_keyframe(&self) {
-        let _ = self.commands.send(Command::RequestKeyframe(self.id));
+        let _ = self
+            .commands
+            .send(Command::RequestKeyframe(self.id, self.rid.clone()));
     }
 
     /// A handle that asks for keyframes, for when the track itself moved into a task.
     pub fn keyframe_requester(&self) -> KeyframeRequester {
         KeyframeRequester {
             id: self.id,
+            rid: self.rid.clone(),
             commands: self.commands.clone(),
         }
     }
@@ -118,12 +128,15 @@ impl TrackRemote {
 #[derive(Debug, Clone)]
 pub struct KeyframeRequester {
     id: TransceiverId,
+    rid: Option<String>,
     commands: mpsc::UnboundedSender<Command>,
 }
 
 impl KeyframeRequester {
     /// Sends a PLI for the track.
     pub fn request_keyframe(&self) {
-        let _ = self.commands.send(Command::RequestKeyframe(self.id));
+        let _ = self
+            .commands
+            .send(Command::RequestKeyframe(self.id, self.rid.clone()));
     }
 }

@@ -385,6 +385,9 @@ impl MediaState {
         let rtx = remote
             .as_ref()
             .and_then(|r| r.rtx.iter().find(|(m, _)| *m == ssrc).map(|(_, x)| *x));
+        // A layer only where simulcast was negotiated (RFC 8853): a RID on a plain
+        // transceiver's stream is not a layer of its own.
+        let rid = rid.filter(|r| remote.as_ref().is_some_and(|m| m.rids.contains(r)));
         let stream = RecvStream::new(ssrc, rtx, rid, codec, t.ssrc)?;
         t.receive.push(stream);
         let index = t.receive.len() - 1;
@@ -659,5 +662,133 @@ impl MediaState {
             live.iter()
                 .any(|(t, i, s, x)| t == id && i == index && (s == ssrc || *x == Some(*ssrc)))
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rtc_dtls::{SrtpKeyingMaterial, SrtpProfile};
+    use rtc_media::{HeaderExtension, HeaderExtensions, RtpHeader, uri};
+    use rtc_sdp::attributes::Direction;
+
+    use super::*;
+    use crate::media::RemoteMedia;
+    use crate::media::codec::default_codecs;
+
+    fn keys() -> SrtpKeyingMaterial {
+        SrtpKeyingMaterial {
+            profile: SrtpProfile::Aes128CmHmacSha1_80,
+            client_key: vec![1; 16],
+            client_salt: vec![2; 14],
+            server_key: vec![3; 16],
+            server_salt: vec![4; 14],
+        }
+    }
+
+    /// One VP8 keyframe in one packet whose bytes name the layer and the frame.
+    fn packet(ssrc: u32, seq: u16, rid: &str, layer: u8) -> Vec<u8> {
+        let mut payload = vec![0x10, 0x00, 0x00, 0x00, 0x9d, 0x01, 0x2a];
+        payload.extend([layer, seq as u8]);
+        let ext = [
+            HeaderExtension::new(4, b"0"),
+            HeaderExtension::new(10, rid.as_bytes()),
+        ];
+        let header = RtpHeader {
+            marker: true,
+            extensions: HeaderExtensions::auto(&ext),
+            ..RtpHeader::new(96, seq, u32::from(seq) * 3000, ssrc)
+        };
+        let mut buf = vec![0u8; 1500];
+        let len = header.emit_packet(&payload, 0, &mut buf).unwrap();
+        buf.truncate(len);
+        buf
+    }
+
+    /// RTP of three simulcast layers on one transceiver (RFC 8853): each new SSRC is told
+    /// apart by its RID (RFC 8852 §3.1), becomes a stream of its own, and its frames carry
+    /// the layer; a RID the answer did not take is no layer.
+    #[test]
+    #[allow(clippy::disallowed_methods)] // a test picks its start time
+    fn simulcast_layers_are_routed_by_rid() {
+        let provider = rtc_crypto::default_provider();
+        let mut n = 7u32;
+        let mut random = move || {
+            n = n.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            n
+        };
+        let mut media = MediaState::new("cname".into());
+        let init = TransceiverInit {
+            direction: Direction::RecvOnly,
+            ..TransceiverInit::default()
+        };
+        let id = media.add(MediaKind::Video, init, &mut random);
+        let vp8 = default_codecs(MediaKind::Video).remove(0);
+        let extensions = vec![
+            (4, uri::MID.to_owned()),
+            (10, uri::RTP_STREAM_ID.to_owned()),
+            (11, uri::REPAIRED_RTP_STREAM_ID.to_owned()),
+        ];
+        let remote = RemoteMedia {
+            kind: MediaKind::Video,
+            codecs: vec![vp8.clone()],
+            extensions: extensions.clone(),
+            direction: Direction::SendOnly,
+            track: None,
+            ssrcs: Vec::new(),
+            rtx: Vec::new(),
+            rids: vec!["q".into(), "h".into(), "f".into()],
+        };
+        let t = media.get_mut(id).unwrap();
+        t.mid = Some("0".into());
+        t.apply(
+            vec![vp8],
+            &extensions,
+            Direction::RecvOnly,
+            remote,
+            &mut random,
+        );
+        assert!(media.start_srtp(&keys(), false, provider));
+        let profile = ProtectionProfile::from_id(1).unwrap();
+        let mut peer =
+            SrtpContext::new(profile, &[1; 16], &[2; 14], SrtpConfig::default(), provider).unwrap();
+
+        let start = Instant::now();
+        let layers = [
+            ("q", 0x1111u32),
+            ("h", 0x2222),
+            ("f", 0x3333),
+            ("x", 0x4444),
+        ];
+        for frame in 0..20u16 {
+            let now = start + Duration::from_millis(33 * u64::from(frame));
+            for (i, (rid, ssrc)) in layers.iter().enumerate() {
+                let mut p = packet(*ssrc, frame, rid, i as u8);
+                let len = p.len();
+                p.resize(len + 16, 0);
+                let n = peer.protect_rtp(&mut p, len).unwrap();
+                media.handle_datagram(now, &p[..n]);
+            }
+            media.handle_timeout(now);
+        }
+        media.handle_timeout(start + Duration::from_secs(2));
+
+        let mut by_layer: BTreeMap<Option<String>, Vec<u8>> = BTreeMap::new();
+        for e in &media.events {
+            if let MediaEvent::Frame(t, f) = e {
+                assert_eq!(*t, id);
+                by_layer.entry(f.rid.clone()).or_default().push(f.data[6]);
+            }
+        }
+        // Every frame of each layer, and only that layer's.
+        assert_eq!(by_layer.len(), 4, "{by_layer:?}");
+        assert_eq!(by_layer[&Some("q".into())], [0; 20]);
+        assert_eq!(by_layer[&Some("h".into())], [1; 20]);
+        assert_eq!(by_layer[&Some("f".into())], [2; 20]);
+        assert_eq!(by_layer[&None], [3; 20], "an unknown RID is no layer");
+        let t = media.get(id).unwrap();
+        assert_eq!(t.receive.len(), 4);
+        assert_eq!(media.counters.rtp_unrouted, 0);
     }
 }

@@ -328,6 +328,14 @@ impl Transceiver {
             let _ = write!(s, "a=msid:{} {}\r\n", t.stream_id, t.track_id);
         }
         s.push_str("a=rtcp-mux\r\na=rtcp-rsize\r\n");
+        // Receiving simulcast (RFC 8853 §5.3): every layer the offer sends, taken as it is
+        // (restrictions on a layer are the sender's to keep, RFC 8851 §4).
+        if let Some(remote) = answer.filter(|r| direction.receives() && !r.rids.is_empty()) {
+            for rid in &remote.rids {
+                let _ = write!(s, "a=rid:{rid} recv\r\n");
+            }
+            let _ = write!(s, "a=simulcast:recv {}\r\n", remote.rids.join(";"));
+        }
         for c in &codecs {
             let pt = c.payload_type;
             if c.channels > 1 {
