@@ -706,12 +706,9 @@ mod tests {
         buf
     }
 
-    /// RTP of three simulcast layers on one transceiver (RFC 8853): each new SSRC is told
-    /// apart by its RID (RFC 8852 §3.1), becomes a stream of its own, and its frames carry
-    /// the layer; a RID the answer did not take is no layer.
-    #[test]
-    #[allow(clippy::disallowed_methods)] // a test picks its start time
-    fn simulcast_layers_are_routed_by_rid() {
+    /// A transceiver that receives VP8 in layers `q`, `h` and `f` (and sends VP8 with
+    /// transport-cc), keyed; and the peer's SRTP context that writes to it.
+    fn receiving() -> (MediaState, SrtpContext, TransceiverId) {
         let provider = rtc_crypto::default_provider();
         let mut n = 7u32;
         let mut random = move || {
@@ -720,12 +717,13 @@ mod tests {
         };
         let mut media = MediaState::new("cname".into());
         let init = TransceiverInit {
-            direction: Direction::RecvOnly,
+            direction: Direction::SendRecv,
             ..TransceiverInit::default()
         };
         let id = media.add(MediaKind::Video, init, &mut random);
         let vp8 = default_codecs(MediaKind::Video).remove(0);
         let extensions = vec![
+            (3, uri::TRANSPORT_CC.to_owned()),
             (4, uri::MID.to_owned()),
             (10, uri::RTP_STREAM_ID.to_owned()),
             (11, uri::REPAIRED_RTP_STREAM_ID.to_owned()),
@@ -734,7 +732,7 @@ mod tests {
             kind: MediaKind::Video,
             codecs: vec![vp8.clone()],
             extensions: extensions.clone(),
-            direction: Direction::SendOnly,
+            direction: Direction::SendRecv,
             track: None,
             ssrcs: Vec::new(),
             rtx: Vec::new(),
@@ -745,15 +743,96 @@ mod tests {
         t.apply(
             vec![vp8],
             &extensions,
-            Direction::RecvOnly,
+            Direction::SendRecv,
             remote,
             &mut random,
         );
         assert!(media.start_srtp(&keys(), false, provider));
         let profile = ProtectionProfile::from_id(1).unwrap();
-        let mut peer =
+        let peer =
             SrtpContext::new(profile, &[1; 16], &[2; 14], SrtpConfig::default(), provider).unwrap();
+        (media, peer, id)
+    }
 
+    fn deliver(media: &mut MediaState, peer: &mut SrtpContext, now: Instant, plain: &[u8]) {
+        let rtcp = matches!(plain.get(1), Some(192..=223));
+        let len = plain.len();
+        let mut p = plain.to_vec();
+        p.resize(len + 20, 0);
+        let n = if rtcp {
+            peer.protect_rtcp(&mut p, len)
+        } else {
+            peer.protect_rtp(&mut p, len)
+        };
+        if let Ok(n) = n {
+            media.handle_datagram(now, &p[..n]);
+        }
+    }
+
+    fn frames_of(media: &MediaState, rid: &str) -> Vec<Vec<u8>> {
+        media
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                MediaEvent::Frame(_, f) if f.rid.as_deref() == Some(rid) => Some(f.data.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Authenticated but arbitrary RTP and RTCP (the peer holds the keys; a bug or a
+        /// hostile peer can send anything): nothing panics, and an established layer carries
+        /// on (its SSRC is left alone: what the peer says on it is the peer's to say).
+        #[test]
+        #[allow(clippy::disallowed_methods)] // a test picks its start time
+        fn authenticated_garbage_does_not_disturb_a_layer(
+            junk in proptest::collection::vec(
+                (0u8..4, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120)),
+                0..60,
+            )
+        ) {
+            let (mut media, mut peer, id) = receiving();
+            let total = junk.len();
+            let start = Instant::now();
+            media.write_frame(start, id, &[0x10, 0, 0, 0x9d, 1, 0x2a, 0, 0, 0, 0], Duration::from_millis(33)).unwrap();
+            for (i, (kind, mut bytes)) in junk.into_iter().enumerate() {
+                let frame = i as u16;
+                let now = start + Duration::from_millis(10 * u64::from(frame));
+                deliver(&mut media, &mut peer, now, &packet(0x1111, frame, "q", 0));
+                // Shape the junk as RTP with extensions, RTCP feedback or as it came.
+                if bytes.len() >= 12 {
+                    match kind {
+                        0 => { bytes[0] = 0x90; bytes[1] &= 0x7f; }
+                        1 => { bytes[0] = 0x8f; bytes[1] = 205; }
+                        2 => { bytes[0] = 0x81 | (bytes[0] & 0x1f); bytes[1] = 200 + bytes[1] % 8; }
+                        _ => {}
+                    }
+                    if kind < 3 && bytes[8..12] == 0x1111u32.to_be_bytes() {
+                        bytes[8] ^= 0xff;
+                    }
+                }
+                deliver(&mut media, &mut peer, now, &bytes);
+                media.handle_timeout(now);
+            }
+            media.handle_timeout(start + Duration::from_secs(2));
+            let q = frames_of(&media, "q");
+            let want: Vec<Vec<u8>> = (0..total as u16)
+                .map(|f| vec![0, 0, 0, 0x9d, 1, 0x2a, 0, f as u8])
+                .collect();
+            proptest::prop_assert_eq!(q, want);
+        }
+    }
+
+    /// RTP of three simulcast layers on one transceiver (RFC 8853): each new SSRC is told
+    /// apart by its RID (RFC 8852 §3.1), becomes a stream of its own, and its frames carry
+    /// the layer; a RID the answer did not take is no layer.
+    #[test]
+    #[allow(clippy::disallowed_methods)] // a test picks its start time
+    fn simulcast_layers_are_routed_by_rid() {
+        let (mut media, mut peer, id) = receiving();
         let start = Instant::now();
         let layers = [
             ("q", 0x1111u32),
@@ -764,11 +843,12 @@ mod tests {
         for frame in 0..20u16 {
             let now = start + Duration::from_millis(33 * u64::from(frame));
             for (i, (rid, ssrc)) in layers.iter().enumerate() {
-                let mut p = packet(*ssrc, frame, rid, i as u8);
-                let len = p.len();
-                p.resize(len + 16, 0);
-                let n = peer.protect_rtp(&mut p, len).unwrap();
-                media.handle_datagram(now, &p[..n]);
+                deliver(
+                    &mut media,
+                    &mut peer,
+                    now,
+                    &packet(*ssrc, frame, rid, i as u8),
+                );
             }
             media.handle_timeout(now);
         }
