@@ -8,6 +8,11 @@
 //! built from Debian's Go sources): it plays the same IVF and Ogg fixtures to us, reads the
 //! RTCP of its senders, and saves what we send with its ivfwriter and oggwriter; ffprobe
 //! decodes its files too.
+//!
+//! Then the user-facing examples, one part each, against Chromium in both offer roles:
+//! `play_from_disk` to a receive-only page (getStats: our VP8 decoded, our Opus received),
+//! `save_to_disk` of the page's camera and microphone (ffprobe decodes the files), and
+//! `reflect` (the page decodes its own camera, sent back: the size it sends).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -139,78 +144,177 @@ fn install(session: &Session) -> Vec<Peer> {
     ]
 }
 
+/// The examples of `rtc` the rows run, built together.
+const EXAMPLES: [&str; 4] = ["media_interop", "play_from_disk", "save_to_disk", "reflect"];
+
+/// One row: which example of ours against which peer, with what arguments, and which saved
+/// files ffprobe must decode.
+struct Row<'a> {
+    case: String,
+    peer: &'a Peer,
+    example: &'static str,
+    our_args: Vec<String>,
+    their_args: Vec<String>,
+    /// Where the row's files go (ours in it, the peer's in `OUT/PEER`).
+    out: PathBuf,
+    /// ffprobe checks what we saved: at least this many VP8 frames.
+    our_files: Option<u64>,
+}
+
+/// `media_interop` (play-from-disk and save-to-disk at once) against `peer`, we offering or
+/// answering.
+fn both_ways<'a>(session: &Session, peer: &'a Peer, we_offer: bool) -> Row<'a> {
+    let name = peer.name;
+    let (case, our_role, their_role) = if we_offer {
+        (format!("rtc offers, {name} answers"), "--offer", "--answer")
+    } else {
+        (format!("{name} offers, rtc answers"), "--answer", "--offer")
+    };
+    let out = session.tmp().join(format!(
+        "media-{name}-{}",
+        if we_offer { "offer" } else { "answer" }
+    ));
+    let mut their_args = strings(&[
+        their_role,
+        "--frames",
+        PEER_FRAMES,
+        "--timeout",
+        SIDE_TIMEOUT,
+    ]);
+    if peer.saves {
+        their_args.extend(["--out".to_owned(), out.join(name).display().to_string()]);
+    }
+    Row {
+        case: format!("{case}: VP8 + Opus both ways"),
+        peer,
+        example: "media_interop",
+        our_args: strings(&[
+            our_role,
+            "--out",
+            &out.display().to_string(),
+            "--frames",
+            FRAMES,
+            "--timeout",
+            SIDE_TIMEOUT,
+        ]),
+        their_args,
+        out,
+        our_files: Some(FRAMES.parse().unwrap_or(60)),
+    }
+}
+
+/// The user-facing examples against Chromium, each side offering once (a page offers to
+/// them in Pion's examples of the same names): `play_from_disk` to a receive-only page, a
+/// page's camera and microphone to `save_to_disk`, and a page's camera and microphone back to
+/// it through `reflect`.
+fn examples<'a>(session: &Session, chromium: &'a Peer) -> Vec<Row<'a>> {
+    let mut rows = Vec::new();
+    for we_offer in [false, true] {
+        let (our_role, their_role) = if we_offer {
+            (Some("--offer"), "--answer")
+        } else {
+            (None, "--offer")
+        };
+        for (example, mode, what, our_files) in [
+            (
+                "play_from_disk",
+                "receive",
+                "chromium ← play_from_disk: our VP8 decoded and our Opus received by Chromium",
+                None,
+            ),
+            (
+                "save_to_disk",
+                "send",
+                "chromium → save_to_disk: Chromium's camera and microphone saved to IVF and Ogg",
+                Some(FRAMES.parse().unwrap_or(60)),
+            ),
+            (
+                "reflect",
+                "reflect",
+                "chromium ↔ reflect: Chromium's camera and microphone sent back, its own \
+                 picture decoded",
+                None,
+            ),
+        ] {
+            let out = session.tmp().join(format!(
+                "media-{example}-{}",
+                if we_offer { "offer" } else { "answer" }
+            ));
+            let mut our_args: Vec<String> = our_role.into_iter().map(str::to_owned).collect();
+            if our_files.is_some() {
+                our_args.extend(strings(&[
+                    "--out",
+                    &out.display().to_string(),
+                    "--frames",
+                    FRAMES,
+                ]));
+            }
+            let offerer = if we_offer { example } else { "chromium" };
+            rows.push(Row {
+                case: format!("{what} ({offerer} offers)"),
+                peer: chromium,
+                example,
+                our_args,
+                their_args: strings(&[
+                    their_role,
+                    "--mode",
+                    mode,
+                    "--frames",
+                    PEER_FRAMES,
+                    "--timeout",
+                    SIDE_TIMEOUT,
+                ]),
+                out,
+                our_files,
+            });
+        }
+    }
+    rows
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| (*a).to_owned()).collect()
+}
+
 fn run(session: &Session) -> Result<Vec<CaseResult>> {
     let started = Instant::now();
     let peers = install(session);
     let ffprobe = util::which("ffprobe").ok_or("`ffprobe` is missing after installing ffmpeg")?;
-    util::run(util::cargo().args([
-        "build",
-        "-p",
-        "rtc",
-        "--example",
-        "media_interop",
-        "--locked",
-    ]))?;
-    let ours = util::target_dir().join("debug/examples/media_interop");
-    if !ours.is_file() {
-        return Err(format!("{} is missing after the build", ours.display()));
+    let mut build = util::cargo();
+    build.args(["build", "-p", "rtc", "--locked"]);
+    for example in EXAMPLES {
+        build.args(["--example", example]);
     }
-    let ours = Launcher {
-        program: ours,
-        args: Vec::new(),
-    };
+    util::run(&mut build)?;
+    for example in EXAMPLES {
+        let program = util::target_dir().join("debug/examples").join(example);
+        if !program.is_file() {
+            return Err(format!("{} is missing after the build", program.display()));
+        }
+    }
     println!(
         "setup (install, builds) took {}",
         util::format_elapsed(started.elapsed())
     );
-    let mut results = Vec::new();
+    let mut rows = Vec::new();
     for peer in &peers {
-        let name = peer.name;
         for we_offer in [true, false] {
-            let case = if we_offer {
-                format!("rtc offers, {name} answers: VP8 + Opus both ways")
-            } else {
-                format!("{name} offers, rtc answers: VP8 + Opus both ways")
-            };
-            println!("\n--- {case}");
-            let row_started = Instant::now();
-            let out = session.tmp().join(format!(
-                "media-{name}-{}",
-                if we_offer { "offer" } else { "answer" }
-            ));
-            let theirs_out = out.join(name);
-            let outcome = match &peer.launcher {
-                Err(e) => Err(format!("{name} is not installed: {e}")),
-                Ok(launcher) => {
-                    let mut launcher = launcher.clone();
-                    if peer.saves {
-                        launcher
-                            .args
-                            .extend(["--out".to_owned(), theirs_out.display().to_string()]);
-                    }
-                    run_row(session, &ours, &launcher, name, we_offer, &out)
-                }
-            };
-            let outcome = outcome
-                .and_then(|detail| {
-                    let want: u64 = FRAMES.parse().unwrap_or(60);
-                    check_files(&ffprobe, &out, want, SAVED_PACKETS)
-                        .map(|f| format!("{detail}; ffprobe decoded {f} of the files we saved"))
-                })
-                .and_then(|detail| {
-                    if !peer.saves {
-                        return Ok(detail);
-                    }
-                    check_files(&ffprobe, &theirs_out, PION_SAVED_FRAMES, SAVED_PACKETS)
-                        .map(|f| format!("{detail}, {f} of the files {name} saved"))
-                        .map_err(|e| format!("the files {name} saved: {e}"))
-                });
-            println!(
-                "the row took {}",
-                util::format_elapsed(row_started.elapsed())
-            );
-            results.push(CaseResult::verdict(&case, &peer.version, outcome));
+            rows.push(both_ways(session, peer, we_offer));
         }
+        if peer.name == "chromium" {
+            rows.extend(examples(session, peer));
+        }
+    }
+    let mut results = Vec::new();
+    for row in &rows {
+        println!("\n--- {}", row.case);
+        let row_started = Instant::now();
+        let outcome = run_checked(session, &ffprobe, row);
+        println!(
+            "the row took {}",
+            util::format_elapsed(row_started.elapsed())
+        );
+        results.push(CaseResult::verdict(&row.case, &row.peer.version, outcome));
     }
     println!(
         "\nthe media layer took {}",
@@ -219,46 +323,47 @@ fn run(session: &Session) -> Result<Vec<CaseResult>> {
     Ok(results)
 }
 
-fn run_row(
-    session: &Session,
-    ours: &Launcher,
-    theirs: &Launcher,
-    name: &str,
-    we_offer: bool,
-    out: &Path,
-) -> Result<String> {
-    let (our_role, their_role) = if we_offer {
-        ("--offer", "--answer")
-    } else {
-        ("--answer", "--offer")
-    };
-    let mut our_cmd = session.command(&ours.program);
-    our_cmd.args(&ours.args).args([
-        our_role,
-        "--out",
-        &out.display().to_string(),
-        "--frames",
-        FRAMES,
-        "--timeout",
-        SIDE_TIMEOUT,
-    ]);
+/// Runs a row, then ffprobe on the files it saved.
+fn run_checked(session: &Session, ffprobe: &PathBuf, row: &Row<'_>) -> Result<String> {
+    let name = row.peer.name;
+    let theirs = row
+        .peer
+        .launcher
+        .as_ref()
+        .map_err(|e| format!("{name} is not installed: {e}"))?;
+    let mut detail = run_row(session, row, theirs)?;
+    if let Some(frames) = row.our_files {
+        let f = check_files(ffprobe, &row.out, frames, SAVED_PACKETS)?;
+        detail = format!("{detail}; ffprobe decoded {f} of the files we saved");
+    }
+    if row.peer.saves {
+        let f = check_files(
+            ffprobe,
+            &row.out.join(name),
+            PION_SAVED_FRAMES,
+            SAVED_PACKETS,
+        )
+        .map_err(|e| format!("the files {name} saved: {e}"))?;
+        detail = format!("{detail}, {f} of the files {name} saved");
+    }
+    Ok(detail)
+}
+
+fn run_row(session: &Session, row: &Row<'_>, theirs: &Launcher) -> Result<String> {
+    let name = row.peer.name;
+    let mut our_cmd = session.command(util::target_dir().join("debug/examples").join(row.example));
+    our_cmd.args(&row.our_args);
     let mut their_cmd = session.command(&theirs.program);
-    their_cmd.args(&theirs.args).args([
-        their_role,
-        "--frames",
-        PEER_FRAMES,
-        "--timeout",
-        SIDE_TIMEOUT,
-    ]);
+    their_cmd.args(&theirs.args).args(&row.their_args);
     let start = Instant::now();
     let mut sides = [
-        Side::spawn("rtc", &mut our_cmd)?,
+        Side::spawn(row.example, &mut our_cmd)?,
         Side::spawn(name, &mut their_cmd)?,
     ];
     let c = converse(&mut sides, start, ROW_TIMEOUT)?;
     let mut problems = Vec::new();
     let mut details = Vec::new();
-    for (i, who) in ["rtc", name].iter().enumerate() {
+    for (i, who) in [row.example, name].iter().enumerate() {
         match &c.done[i] {
             Some(done) if done["ok"] == true => {
                 details.push(format!(
@@ -339,10 +444,13 @@ mod tests {
         for file in ["vp8.ivf", "opus.ogg"] {
             assert!(Path::new(&fixture(file)).is_file(), "{file}");
         }
-        assert!(
-            util::repo_root()
-                .join("crates/rtc/examples/media_interop.rs")
-                .is_file()
-        );
+        let examples = util::repo_root().join("crates/rtc/examples");
+        for example in EXAMPLES {
+            assert!(
+                examples.join(format!("{example}.rs")).is_file(),
+                "{example}"
+            );
+        }
+        assert!(examples.join("shared/media.rs").is_file());
     }
 }
