@@ -2,6 +2,16 @@
 // interop media` (README.md): its fake camera and microphone (--use-fake-device-for-media-stream)
 // go to the Rust peer, and what the Rust peer sends is played in <video>/<audio> elements;
 // getStats says when enough was decoded. Signalling lines as in interop/datachannel.
+//
+// --mode says what the page does (default `both`):
+//   both     sends its camera and microphone and receives ours (media_interop);
+//   receive  sends nothing, receives (play_from_disk; offering, recvonly transceivers);
+//   send     sends its camera and microphone, receives nothing (save_to_disk);
+//   reflect  sends its camera and microphone and receives them back (reflect): the picture
+//            it decodes must have the size of the one it sends.
+// It says `complete` when it decoded --frames of the video it receives and got 50 audio
+// packets (both, receive, reflect), or when it has sent --frames video frames and 50 audio
+// packets (send).
 'use strict';
 
 const http = require('http');
@@ -22,16 +32,19 @@ const FLAGS = [
 ];
 
 function parseArgs(argv = process.argv.slice(2)) {
-  const args = { offerer: null, timeoutMs: 40000, frames: 30 };
+  const args = { offerer: null, timeoutMs: 40000, frames: 30, mode: 'both' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--offer') args.offerer = true;
     else if (a === '--answer') args.offerer = false;
     else if (a === '--timeout') args.timeoutMs = Number(argv[++i]) * 1000;
     else if (a === '--frames') args.frames = Number(argv[++i]);
+    else if (a === '--mode') args.mode = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
-  if (args.offerer === null) throw new Error('usage: --offer|--answer [--timeout S] [--frames N]');
+  if (args.offerer === null || !['both', 'receive', 'send', 'reflect'].includes(args.mode)) {
+    throw new Error('usage: --offer|--answer [--timeout S] [--frames N] [--mode both|receive|send|reflect]');
+  }
   return args;
 }
 
@@ -55,34 +68,61 @@ function pageMain(opts) {
     log(`connection ${pc.connectionState}`);
     if (pc.connectionState === 'failed') send({ type: 'done', ok: false, errors: ['connection failed'] });
   };
-  const ready = navigator.mediaDevices
-    .getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 30 } })
-    .then((stream) => {
-      for (const t of stream.getTracks()) pc.addTrack(t, stream);
-    });
+  const sends = opts.mode !== 'receive';
+  const ready = sends
+    ? navigator.mediaDevices
+        .getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 30 } })
+        .then((stream) => {
+          for (const t of stream.getTracks()) pc.addTrack(t, stream);
+        })
+    : Promise.resolve().then(() => {
+        // Nothing to send: offering, receive-only sections for what we want.
+        if (opts.offerer) {
+          pc.addTransceiver('video', { direction: 'recvonly' });
+          pc.addTransceiver('audio', { direction: 'recvonly' });
+        }
+      });
   const poll = setInterval(async () => {
     const stats = await pc.getStats();
     let video = null;
     let audio = null;
     let outVideo = null;
+    let outAudio = null;
     stats.forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') video = s;
       if (s.type === 'inbound-rtp' && s.kind === 'audio') audio = s;
       if (s.type === 'outbound-rtp' && s.kind === 'video') outVideo = s;
+      if (s.type === 'outbound-rtp' && s.kind === 'audio') outAudio = s;
     });
     const framesDecoded = video ? video.framesDecoded || 0 : 0;
     const audioSamples = audio ? audio.totalSamplesReceived || 0 : 0;
     const audioPackets = audio ? audio.packetsReceived || 0 : 0;
-    if (!completed && framesDecoded >= opts.frames && audioPackets >= 50 && audioSamples > 0) {
+    const framesSent = outVideo ? outVideo.framesSent || 0 : 0;
+    const audioPacketsSent = outAudio ? outAudio.packetsSent || 0 : 0;
+    const sentWidth = outVideo ? outVideo.frameWidth : null;
+    let enough;
+    if (opts.mode === 'send') {
+      enough = framesSent >= opts.frames && audioPacketsSent >= 50;
+    } else {
+      enough = framesDecoded >= opts.frames && audioPackets >= 50 && audioSamples > 0;
+      // Reflected: the picture that comes back is the one we send (its size; ours are 160x120).
+      if (opts.mode === 'reflect') enough = enough && sentWidth && video.frameWidth === sentWidth;
+    }
+    if (!completed && enough) {
       completed = true;
       send({
         type: 'complete',
+        mode: opts.mode,
         framesDecoded,
         videoCodec: video && stats.get(video.codecId) ? stats.get(video.codecId).mimeType : null,
-        frameWidth: video.frameWidth,
+        frameWidth: video ? video.frameWidth : null,
+        frameHeight: video ? video.frameHeight : null,
         audioPackets,
         audioSamples,
-        framesSent: outVideo ? outVideo.framesEncoded : null,
+        framesSent,
+        sentWidth,
+        sentHeight: outVideo ? outVideo.frameHeight : null,
+        audioPacketsSent,
       });
     }
   }, 250);
