@@ -8,10 +8,14 @@
 //   receive  sends nothing, receives (play_from_disk; offering, recvonly transceivers);
 //   send     sends its camera and microphone, receives nothing (save_to_disk);
 //   reflect  sends its camera and microphone and receives them back (reflect): the picture
-//            it decodes must have the size of the one it sends.
+//            it decodes must have the size of the one it sends;
+//   simulcast  offers its camera at 1280x720 in three layers (rid q at a quarter, h at half,
+//            f at full size) and receives nothing (simulcast). Its send-side bandwidth
+//            estimate (`availableOutgoingBitrate`) climbs past its 300 kbit/s start, and the
+//            full layer is sent, only on the receiver's feedback (transport-cc).
 // It says `complete` when it decoded --frames of the video it receives and got 50 audio
 // packets (both, receive, reflect), or when it has sent --frames video frames and 50 audio
-// packets (send).
+// packets (send), or when each of the three layers has sent --frames frames (simulcast).
 'use strict';
 
 const http = require('http');
@@ -42,8 +46,9 @@ function parseArgs(argv = process.argv.slice(2)) {
     else if (a === '--mode') args.mode = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
-  if (args.offerer === null || !['both', 'receive', 'send', 'reflect'].includes(args.mode)) {
-    throw new Error('usage: --offer|--answer [--timeout S] [--frames N] [--mode both|receive|send|reflect]');
+  const modes = ['both', 'receive', 'send', 'reflect', 'simulcast'];
+  if (args.offerer === null || !modes.includes(args.mode) || (args.mode === 'simulcast' && !args.offerer)) {
+    throw new Error('usage: --offer|--answer [--timeout S] [--frames N] [--mode both|receive|send|reflect|simulcast (offering)]');
   }
   return args;
 }
@@ -69,7 +74,23 @@ function pageMain(opts) {
     if (pc.connectionState === 'failed') send({ type: 'done', ok: false, errors: ['connection failed'] });
   };
   const sends = opts.mode !== 'receive';
-  const ready = sends
+  const simulcast = () =>
+    navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, frameRate: 30 } }).then((stream) => {
+      pc.addTransceiver(stream.getVideoTracks()[0], {
+        direction: 'sendonly',
+        streams: [stream],
+        sendEncodings: [
+          { rid: 'q', scaleResolutionDownBy: 4 },
+          { rid: 'h', scaleResolutionDownBy: 2 },
+          { rid: 'f' },
+        ],
+      });
+    });
+  let layers = {};
+  let estimate = 0;
+  const ready = opts.mode === 'simulcast'
+    ? simulcast()
+    : sends
     ? navigator.mediaDevices
         .getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 30 } })
         .then((stream) => {
@@ -88,7 +109,14 @@ function pageMain(opts) {
     let audio = null;
     let outVideo = null;
     let outAudio = null;
+    const sent = {};
     stats.forEach((s) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video' && s.rid) {
+        sent[s.rid] = { framesSent: s.framesSent || 0, frameWidth: s.frameWidth || 0, frameHeight: s.frameHeight || 0 };
+      }
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) {
+        estimate = Math.max(estimate, s.availableOutgoingBitrate);
+      }
       if (s.type === 'inbound-rtp' && s.kind === 'video') video = s;
       if (s.type === 'inbound-rtp' && s.kind === 'audio') audio = s;
       if (s.type === 'outbound-rtp' && s.kind === 'video') outVideo = s;
@@ -100,8 +128,12 @@ function pageMain(opts) {
     const framesSent = outVideo ? outVideo.framesSent || 0 : 0;
     const audioPacketsSent = outAudio ? outAudio.packetsSent || 0 : 0;
     const sentWidth = outVideo ? outVideo.frameWidth : null;
+    layers = sent;
     let enough;
-    if (opts.mode === 'send') {
+    if (opts.mode === 'simulcast') {
+      const rids = Object.keys(sent);
+      enough = rids.length === 3 && rids.every((r) => sent[r].framesSent >= opts.frames);
+    } else if (opts.mode === 'send') {
       enough = framesSent >= opts.frames && audioPacketsSent >= 50;
     } else {
       enough = framesDecoded >= opts.frames && audioPackets >= 50 && audioSamples > 0;
@@ -123,6 +155,8 @@ function pageMain(opts) {
         sentWidth,
         sentHeight: outVideo ? outVideo.frameHeight : null,
         audioPacketsSent,
+        layers: opts.mode === 'simulcast' ? layers : undefined,
+        availableOutgoingBitrate: estimate,
       });
     }
   }, 250);
@@ -148,7 +182,14 @@ function pageMain(opts) {
         if (m.candidate && m.candidate.candidate) await pc.addIceCandidate(m.candidate);
       } else if (m.type === 'done') {
         clearInterval(poll);
-        send({ type: 'done', ok: completed, errors: completed ? [] : ['the Rust side ended before this side had enough'] });
+        const why = `the Rust side ended before this side had enough (layers sent ${JSON.stringify(layers)}, estimate ${estimate} bit/s)`;
+        const sizes = Object.keys(layers)
+          .sort()
+          .map((r) => `${r} ${layers[r].frameWidth}x${layers[r].frameHeight} (${layers[r].framesSent} frames)`);
+        const detail = opts.mode === 'simulcast'
+          ? `sent ${sizes.join(', ')}; send-side estimate ${(estimate / 1e6).toFixed(2)} Mbit/s`
+          : undefined;
+        send({ type: 'done', ok: completed, detail, layers, availableOutgoingBitrate: estimate, errors: completed ? [] : [why] });
       }
     },
   };

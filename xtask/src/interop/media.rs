@@ -145,7 +145,20 @@ fn install(session: &Session) -> Vec<Peer> {
 }
 
 /// The examples of `rtc` the rows run, built together.
-const EXAMPLES: [&str; 4] = ["media_interop", "play_from_disk", "save_to_disk", "reflect"];
+const EXAMPLES: [&str; 5] = [
+    "media_interop",
+    "play_from_disk",
+    "save_to_disk",
+    "reflect",
+    "simulcast",
+];
+
+/// Simulcast: the layers Chromium sends (rid, width of its 1280x720 camera scaled down), and
+/// the send-side estimate it must reach. Chromium starts at 300 kbit/s and, without
+/// transport-cc feedback, stayed at 1.1 Mbit/s and never sent the full layer in 20 s; on our
+/// feedback it reached 5.7 Mbit/s with all three layers in 3.7 s (2026-11-22, by hand).
+const LAYERS: [(&str, u64); 3] = [("q", 320), ("h", 640), ("f", 1280)];
+const SIMULCAST_ESTIMATE: f64 = 2_000_000.0;
 
 /// One row: which example of ours against which peer, with what arguments, and which saved
 /// files ffprobe must decode.
@@ -159,6 +172,8 @@ struct Row<'a> {
     out: PathBuf,
     /// ffprobe checks what we saved: at least this many VP8 frames.
     our_files: Option<u64>,
+    /// We saved simulcast layers, `OUT/<rid>.ivf`, each of its own size.
+    layers: bool,
 }
 
 /// `media_interop` (play-from-disk and save-to-disk at once) against `peer`, we offering or
@@ -200,6 +215,32 @@ fn both_ways<'a>(session: &Session, peer: &'a Peer, we_offer: bool) -> Row<'a> {
         their_args,
         out,
         our_files: Some(FRAMES.parse().unwrap_or(60)),
+        layers: false,
+    }
+}
+
+/// Chromium offers its camera in three simulcast layers; `simulcast` answers and saves each.
+fn simulcast<'a>(session: &Session, chromium: &'a Peer) -> Row<'a> {
+    let out = session.tmp().join("media-simulcast");
+    Row {
+        case: "chromium → simulcast: three layers (q, h, f) received by rid, each saved; \
+               Chromium's estimate climbs on our transport-cc feedback (chromium offers)"
+            .to_owned(),
+        peer: chromium,
+        example: "simulcast",
+        our_args: strings(&["--out", &out.display().to_string(), "--frames", PEER_FRAMES]),
+        their_args: strings(&[
+            "--offer",
+            "--mode",
+            "simulcast",
+            "--frames",
+            PEER_FRAMES,
+            "--timeout",
+            SIDE_TIMEOUT,
+        ]),
+        out,
+        our_files: None,
+        layers: true,
     }
 }
 
@@ -266,6 +307,7 @@ fn examples<'a>(session: &Session, chromium: &'a Peer) -> Vec<Row<'a>> {
                 ]),
                 out,
                 our_files,
+                layers: false,
             });
         }
     }
@@ -303,6 +345,7 @@ fn run(session: &Session) -> Result<Vec<CaseResult>> {
         }
         if peer.name == "chromium" {
             rows.extend(examples(session, peer));
+            rows.push(simulcast(session, peer));
         }
     }
     let mut results = Vec::new();
@@ -331,7 +374,20 @@ fn run_checked(session: &Session, ffprobe: &PathBuf, row: &Row<'_>) -> Result<St
         .launcher
         .as_ref()
         .map_err(|e| format!("{name} is not installed: {e}"))?;
-    let mut detail = run_row(session, row, theirs)?;
+    let (mut detail, their_done) = run_row(session, row, theirs)?;
+    if row.layers {
+        let estimate = their_done["availableOutgoingBitrate"]
+            .as_f64()
+            .unwrap_or(0.0);
+        if estimate < SIMULCAST_ESTIMATE {
+            return Err(format!(
+                "{name}'s send-side estimate reached {estimate} bit/s, not {SIMULCAST_ESTIMATE} \
+                 (is our transport-cc feedback taken?); {detail}"
+            ));
+        }
+        let f = check_layers(ffprobe, &row.out)?;
+        detail = format!("{detail}; ffprobe decoded {f} of the layers we saved");
+    }
     if let Some(frames) = row.our_files {
         let f = check_files(ffprobe, &row.out, frames, SAVED_PACKETS)?;
         detail = format!("{detail}; ffprobe decoded {f} of the files we saved");
@@ -349,7 +405,12 @@ fn run_checked(session: &Session, ffprobe: &PathBuf, row: &Row<'_>) -> Result<St
     Ok(detail)
 }
 
-fn run_row(session: &Session, row: &Row<'_>, theirs: &Launcher) -> Result<String> {
+/// Runs the two sides; says what each said it did, and gives the peer's `done` line.
+fn run_row(
+    session: &Session,
+    row: &Row<'_>,
+    theirs: &Launcher,
+) -> Result<(String, serde_json::Value)> {
     let name = row.peer.name;
     let mut our_cmd = session.command(util::target_dir().join("debug/examples").join(row.example));
     our_cmd.args(&row.our_args);
@@ -379,14 +440,49 @@ fn run_row(session: &Session, row: &Row<'_>, theirs: &Launcher) -> Result<String
         problems.push(format!("timed out after {} s", ROW_TIMEOUT.as_secs()));
     }
     if problems.is_empty() {
-        Ok(format!(
-            "{:.1} s. {}",
-            c.elapsed.as_secs_f64(),
-            details.join(" | ")
+        let theirs = c.done[1].clone().unwrap_or_default();
+        Ok((
+            format!("{:.1} s. {}", c.elapsed.as_secs_f64(), details.join(" | ")),
+            theirs,
         ))
     } else {
         Err(problems.join(" | "))
     }
+}
+
+/// ffprobe decodes each simulcast layer we saved, `DIR/<rid>.ivf`: at least [`PEER_FRAMES`]
+/// VP8 frames of the width the layer has.
+fn check_layers(ffprobe: &Path, dir: &Path) -> Result<String> {
+    let want: u64 = PEER_FRAMES.parse().unwrap_or(30);
+    let mut seen = Vec::new();
+    for (rid, width) in LAYERS {
+        let path = dir.join(format!("{rid}.ivf"));
+        let text = util::stdout_of(std::process::Command::new(ffprobe).args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,width,height,nb_read_frames",
+            "-of",
+            "csv=p=0",
+            &path.display().to_string(),
+        ]))?;
+        let line = text.lines().next().unwrap_or_default().trim().to_owned();
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let [codec, w, h, frames] = fields[..] else {
+            return Err(format!("ffprobe on {rid}.ivf: {line:?}"));
+        };
+        let frames: u64 = frames.parse().unwrap_or(0);
+        if codec != "vp8" || w != width.to_string() || frames < want {
+            return Err(format!(
+                "ffprobe on layer {rid}: {line:?} (want vp8, width {width}, {want} frames)"
+            ));
+        }
+        seen.push(format!("{rid} {w}x{h} {frames} frames"));
+    }
+    Ok(seen.join(", "))
 }
 
 /// ffprobe decodes every frame of the files in `dir`: at least `video` VP8 frames of
