@@ -11,21 +11,8 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { launch, AUTOPLAY } = require('../common/chromium');
 
-// As interop/datachannel/chromium.js, plus autoplay (the remote video plays without a click).
-const FLAGS = [
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
 const STEP_TIMEOUT = 45000;
 
 function log(text) {
@@ -219,11 +206,9 @@ async function video(browser, args) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: FLAGS,
-    timeout: 30000,
-  });
+  // The flags of interop/common/chromium.js, plus autoplay (the remote video plays without a
+  // click).
+  const browser = await launch([AUTOPLAY], { timeout: 30000 });
   log(`chromium ${browser.version()}`);
   let failed = 0;
   for (const [name, scenario] of [['echo', echo], ['upload', upload], ['download', download], ['video', video]]) {

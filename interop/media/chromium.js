@@ -18,22 +18,7 @@
 // packets (send), or when each of the three layers has sent --frames frames (simulcast).
 'use strict';
 
-const http = require('http');
-const { chromium } = require('playwright-core');
-const { signal, log, readSignals } = require('../datachannel/common');
-
-const FLAGS = [
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
+const { runSignallingPeer, AUTOPLAY } = require('../common/chromium');
 
 function parseArgs(argv = process.argv.slice(2)) {
   const args = { offerer: null, timeoutMs: 40000, frames: 30, mode: 'both' };
@@ -195,62 +180,21 @@ function pageMain(opts) {
   };
 }
 
-function serve() {
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end('<!doctype html><meta charset="utf-8"><title>rtc interop: media</title><body></body>');
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-async function main() {
+// The launch, the page and the signalling pump: interop/common/chromium.js.
+runSignallingPeer('chromium.js', () => {
   const args = parseArgs();
-  const server = await serve();
-  let result = null;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: FLAGS,
-    timeout: 30000,
-  });
-  log(`chromium ${browser.version()}`);
-  const page = await browser.newPage();
-  page.on('console', (msg) => log(`page: ${msg.text()}`));
-  page.on('pageerror', (err) => log(`page error: ${err}`));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  await page.exposeFunction('mediaSignal', (msg) => {
-    if (msg.type === 'done') result = msg;
-    signal(msg);
-  });
-  await page.addScriptTag({ content: `window.pageMain = ${pageMain.toString()};` });
-  await page.evaluate((opts) => {
-    window.peer = window.pageMain(opts);
-    return window.peer.start();
-  }, args);
-  const timer = setTimeout(() => {
-    if (!result) {
-      signal({ type: 'done', ok: false, errors: [`no result after ${args.timeoutMs} ms`] });
-      result = { ok: false };
-    }
-  }, args.timeoutMs);
-  let chain = Promise.resolve();
-  readSignals(
-    (msg) => {
-      chain = chain
-        .then(() => page.evaluate((m) => window.peer.onSignal(m), msg))
-        .catch((err) => log(`evaluate: ${err}`));
+  return {
+    html: '<!doctype html><meta charset="utf-8"><title>rtc interop: media</title><body></body>',
+    flags: [AUTOPLAY],
+    exposeAs: 'mediaSignal',
+    async start(page) {
+      await page.addScriptTag({ content: `window.pageMain = ${pageMain.toString()};` });
+      await page.evaluate((opts) => {
+        window.peer = window.pageMain(opts);
+        return window.peer.start();
+      }, args);
     },
-    () => {
-      clearTimeout(timer);
-      chain
-        .then(() => browser.close())
-        .catch((err) => log(`close: ${err}`))
-        .finally(() => process.exit(result && result.ok ? 0 : 1));
-    },
-  );
-}
-
-main().catch((err) => {
-  log(`${err.stack || err}`);
-  signal({ type: 'done', ok: false, errors: [`chromium.js: ${String(err).split('\n')[0]}`] });
-  process.exit(1);
+    onSignal: (page, msg) => page.evaluate((m) => window.peer.onSignal(m), msg),
+    timeoutMs: args.timeoutMs,
+  };
 });

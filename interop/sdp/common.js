@@ -8,6 +8,7 @@
 'use strict';
 
 const fs = require('fs');
+const { withTimeout } = require('../common/chromium');
 
 function parseArgs(argv = process.argv.slice(2)) {
   const args = { offers: false, answers: [] };
@@ -33,17 +34,6 @@ function emitError(name, type, err) {
   const error = String((err && err.stack) || err);
   process.stderr.write(`${name}: ${error}\n`);
   process.stdout.write(JSON.stringify({ name, type, error: error.split('\n')[0] }) + '\n');
-}
-
-// Rejects when `promise` has not settled after `ms`.
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no result after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 // Runs one capture, printing its SDP or its error; never throws.
