@@ -288,7 +288,7 @@ impl MediaState {
         if Some(ssrc) == r.rtx_ssrc || packet.payload_type() == r.codec.payload_type {
             // Every packet the transport carries counts for transport-cc, RTX included
             // (draft-holmer §2), when the peer asked for the feedback.
-            if let Some(seq) = twcc_seq.filter(|_| r.codec.has_feedback("transport-cc")) {
+            if let Some(seq) = twcc_seq.filter(|_| r.transport_cc) {
                 self.twcc_in
                     .get_or_insert_with(|| TwccReceiver::new(local, ssrc))
                     .record(now, seq);

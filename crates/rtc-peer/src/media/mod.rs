@@ -695,6 +695,8 @@ pub(crate) struct RecvStream {
     pub(crate) packets: u64,
     pub(crate) bytes: u64,
     pub(crate) frames: u64,
+    /// The peer asked for transport-cc feedback on the codec (looked up once, not per packet).
+    pub(crate) transport_cc: bool,
 }
 
 impl RecvStream {
@@ -736,11 +738,12 @@ impl RecvStream {
             ssrc,
             rtx_ssrc,
             rid,
-            codec,
             stream: ReceiveStream::new(config, depacketizer),
             packets: 0,
             bytes: 0,
             frames: 0,
+            transport_cc: codec.has_feedback("transport-cc"),
+            codec,
         })
     }
 }
