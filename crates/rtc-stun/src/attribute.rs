@@ -383,9 +383,10 @@ pub enum Attribute<'a> {
 /// bytes when decoding them" (§14.9, §14.10, §14.14).
 const MAX_TEXT: usize = 763;
 /// RFC 8489 §14.3: USERNAME is fewer than 509 bytes; RFC 5389 allowed up to 512. Accept 513.
-const MAX_USERNAME: usize = 513;
+pub(crate) const MAX_USERNAME: usize = 513;
 
 /// Rounds `len` up to the next multiple of 4 (RFC 8489 §14: attributes are padded to 32 bits).
+#[inline]
 pub(crate) const fn padded(len: usize) -> usize {
     (len + 3) & !3
 }
@@ -526,6 +527,11 @@ fn u64_value(attribute: AttributeType, value: &[u8]) -> Result<u64, Error> {
     Ok(u64::from_be_bytes(*exact::<8>(attribute, value)?))
 }
 
+/// A USERNAME value (RFC 8489 §14.3).
+pub(crate) fn decode_username(value: &[u8]) -> Result<&str, Error> {
+    text(AttributeType::USERNAME, value, MAX_USERNAME)
+}
+
 impl<'a> Attribute<'a> {
     /// Decodes one attribute value (without padding). `tid` is the message's transaction id,
     /// which the XOR address attributes need.
@@ -543,7 +549,7 @@ impl<'a> Attribute<'a> {
             AttributeType::XOR_MAPPED_ADDRESS => {
                 Self::XorMappedAddress(decode_address(t, value, Some(tid))?)
             }
-            AttributeType::USERNAME => Self::Username(text(t, value, MAX_USERNAME)?),
+            AttributeType::USERNAME => Self::Username(decode_username(value)?),
             AttributeType::USERHASH => Self::UserHash(exact::<32>(t, value)?),
             AttributeType::MESSAGE_INTEGRITY => Self::MessageIntegrity(exact::<20>(t, value)?),
             AttributeType::MESSAGE_INTEGRITY_SHA256 => {
@@ -667,6 +673,7 @@ impl<'a> Attribute<'a> {
     }
 
     /// The attribute's type.
+    #[inline]
     pub fn attribute_type(&self) -> AttributeType {
         match self {
             Self::MappedAddress(_) => AttributeType::MAPPED_ADDRESS,
@@ -713,6 +720,7 @@ impl<'a> Attribute<'a> {
     }
 
     /// Length of the encoded value, without padding.
+    #[inline]
     pub fn value_len(&self) -> usize {
         match self {
             Self::MappedAddress(a)
@@ -756,6 +764,7 @@ impl<'a> Attribute<'a> {
     }
 
     /// Checks what [`Attribute::decode`] would reject, so that nothing unreadable is emitted.
+    #[inline]
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let t = self.attribute_type();
         let too_long = |limit: usize, len: usize| {
@@ -795,6 +804,7 @@ impl<'a> Attribute<'a> {
     }
 
     /// Writes the value (without padding) into `out`, which is exactly [`Self::value_len`] long.
+    #[inline]
     pub(crate) fn encode_value(&self, tid: &TransactionId, out: &mut [u8]) {
         match self {
             Self::MappedAddress(a)

@@ -1,6 +1,6 @@
 //! Writing STUN messages into a caller's buffer.
 
-use crate::attribute::padded;
+use crate::attribute::{MAX_USERNAME, padded};
 use crate::integrity::fingerprint;
 use crate::message::{ATTRIBUTE_HEADER_LEN, HEADER_LEN, MAGIC_COOKIE, message_type};
 use crate::{Attribute, AttributeType, Class, Error, IntegrityKey, Message, Method, TransactionId};
@@ -46,6 +46,7 @@ pub struct MessageBuilder<'b> {
 
 impl<'b> MessageBuilder<'b> {
     /// Starts a message with the magic cookie (RFC 8489 §5).
+    #[inline]
     pub fn new(
         buf: &'b mut [u8],
         class: Class,
@@ -57,6 +58,7 @@ impl<'b> MessageBuilder<'b> {
 
     /// Starts a message with the given 4 bytes in place of the magic cookie. A server answering a
     /// classic RFC 3489 client copies the client's bytes there (RFC 8489 §12).
+    #[inline]
     pub fn with_cookie(
         buf: &'b mut [u8],
         class: Class,
@@ -113,6 +115,7 @@ impl<'b> MessageBuilder<'b> {
     }
 
     /// Bytes written so far.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -126,7 +129,54 @@ impl<'b> MessageBuilder<'b> {
     /// as they are; use the dedicated methods to compute them.
     ///
     /// A known attribute type given as [`Attribute::Unknown`] must hold a value that decodes.
+    #[inline]
     pub fn add(&mut self, attribute: &Attribute<'_>) -> Result<&mut Self, Error> {
+        // The attributes of every ICE connectivity check are written without the generic
+        // path's dispatch on the attribute (which costs more than the writing itself): with
+        // the variant known at the call site, this match folds away.
+        match *attribute {
+            Attribute::Username(s) if s.len() <= MAX_USERNAME => {
+                self.add_bytes(AttributeType::USERNAME, s.as_bytes())
+            }
+            Attribute::Priority(v) => self.add_fixed(AttributeType::PRIORITY, v.to_be_bytes()),
+            Attribute::IceControlling(v) => {
+                self.add_fixed(AttributeType::ICE_CONTROLLING, v.to_be_bytes())
+            }
+            Attribute::IceControlled(v) => {
+                self.add_fixed(AttributeType::ICE_CONTROLLED, v.to_be_bytes())
+            }
+            Attribute::UseCandidate => self.add_fixed(AttributeType::USE_CANDIDATE, []),
+            _ => self.add_generic(attribute),
+        }
+    }
+
+    /// An ordinary (not sealing) attribute with a value of `N` bytes.
+    #[inline]
+    fn add_fixed<const N: usize>(
+        &mut self,
+        t: AttributeType,
+        value: [u8; N],
+    ) -> Result<&mut Self, Error> {
+        if self.sealed != 0 {
+            return Err(Error::MessageSealed(t));
+        }
+        let start = self.reserve(t, N)?;
+        self.buf[start..start + N].copy_from_slice(&value);
+        Ok(self)
+    }
+
+    /// An ordinary (not sealing) attribute with a value of any length.
+    #[inline]
+    fn add_bytes(&mut self, t: AttributeType, value: &[u8]) -> Result<&mut Self, Error> {
+        if self.sealed != 0 {
+            return Err(Error::MessageSealed(t));
+        }
+        let start = self.reserve(t, value.len())?;
+        self.buf[start..start + value.len()].copy_from_slice(value);
+        Ok(self)
+    }
+
+    fn add_generic(&mut self, attribute: &Attribute<'_>) -> Result<&mut Self, Error> {
         let t = attribute.attribute_type();
         let sealed = self.check_order(t)?;
         attribute.validate()?;
@@ -145,6 +195,7 @@ impl<'b> MessageBuilder<'b> {
     /// RFC 8489 §14.5-§14.7: nothing but MESSAGE-INTEGRITY-SHA256 and FINGERPRINT may follow
     /// MESSAGE-INTEGRITY, nothing but FINGERPRINT may follow MESSAGE-INTEGRITY-SHA256, and
     /// nothing may follow FINGERPRINT. Returns the state after adding `t`.
+    #[inline]
     fn check_order(&self, t: AttributeType) -> Result<u8, Error> {
         let rank = match t {
             AttributeType::MESSAGE_INTEGRITY => 1,
@@ -180,6 +231,7 @@ impl<'b> MessageBuilder<'b> {
 
     /// Appends MESSAGE-INTEGRITY: HMAC-SHA1 over the message so far with the length field
     /// counting this attribute (RFC 8489 §14.5).
+    #[inline]
     pub fn add_message_integrity(&mut self, key: &IntegrityKey) -> Result<&mut Self, Error> {
         let sealed = self.check_order(AttributeType::MESSAGE_INTEGRITY)?;
         let t = AttributeType::MESSAGE_INTEGRITY;
@@ -202,6 +254,7 @@ impl<'b> MessageBuilder<'b> {
     }
 
     /// Appends FINGERPRINT (RFC 8489 §14.7); nothing can follow it.
+    #[inline]
     pub fn add_fingerprint(&mut self) -> Result<&mut Self, Error> {
         let sealed = self.check_order(AttributeType::FINGERPRINT)?;
         let t = AttributeType::FINGERPRINT;
@@ -213,12 +266,14 @@ impl<'b> MessageBuilder<'b> {
     }
 
     /// The finished message.
+    #[inline]
     pub fn finish(self) -> &'b [u8] {
         &self.buf[..self.len]
     }
 
     /// Writes an attribute header for `value_len` bytes, zeroes the padding, updates the
     /// message length, and returns where the value goes.
+    #[inline]
     fn reserve(&mut self, attribute: AttributeType, value_len: usize) -> Result<usize, Error> {
         let total = ATTRIBUTE_HEADER_LEN + padded(value_len);
         let end = self.len + total;
@@ -238,7 +293,11 @@ impl<'b> MessageBuilder<'b> {
         header[0..2].copy_from_slice(&attribute.0.to_be_bytes());
         header[2..4].copy_from_slice(&(value_len as u16).to_be_bytes());
         let start = self.len + ATTRIBUTE_HEADER_LEN;
-        self.buf[start + value_len..end].fill(0);
+        // Padding is at most 3 bytes: zeroing the value's last 4-byte word (which the value then
+        // overwrites) is one fixed-size store instead of a variable-length fill.
+        if end > start {
+            self.buf[end - 4..end].fill(0);
+        }
         self.len = end;
         let length = (end - HEADER_LEN) as u16;
         self.buf[2..4].copy_from_slice(&length.to_be_bytes());

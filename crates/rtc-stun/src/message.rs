@@ -190,6 +190,8 @@ struct Trailer {
     integrity_sha256: Option<usize>,
     /// Offset of the FINGERPRINT attribute header.
     fingerprint: Option<usize>,
+    /// Offset of the first processed USERNAME attribute header (read on every ICE check).
+    username: Option<usize>,
 }
 
 /// A STUN message borrowed from a datagram, checked once by [`Message::parse`]:
@@ -280,6 +282,9 @@ impl<'a> Message<'a> {
             // it is not decoded either; the rest must decode.
             if !is_ignored(&trailer, attribute, offset) {
                 validate(attribute, value, &tid)?;
+                if attribute == AttributeType::USERNAME && trailer.username.is_none() {
+                    trailer.username = Some(offset);
+                }
             }
             offset = next;
         }
@@ -397,6 +402,25 @@ impl<'a> Message<'a> {
         &self.bytes[offset + ATTRIBUTE_HEADER_LEN..offset + ATTRIBUTE_HEADER_LEN + len]
     }
 
+    /// The raw value of the first processed attribute of type `attribute`, without decoding.
+    fn raw(&self, attribute: AttributeType) -> Option<&'a [u8]> {
+        let mut offset = HEADER_LEN;
+        while offset < self.bytes.len() {
+            let (t, value, next) = next_attribute(self.bytes, offset).ok()?;
+            if t == attribute && !is_ignored(&self.trailer, t, offset) {
+                return Some(value);
+            }
+            offset = next;
+        }
+        None
+    }
+
+    /// A text attribute's value. `parse` checked it decodes, so only the `&str` is made here,
+    /// without the generic decoder's dispatch (USERNAME is read on every ICE check).
+    fn text(&self, attribute: AttributeType) -> Option<&'a str> {
+        std::str::from_utf8(self.raw(attribute)?).ok()
+    }
+
     /// XOR-MAPPED-ADDRESS, the reflexive address of a Binding success response.
     pub fn xor_mapped_address(&self) -> Option<SocketAddr> {
         match self.get(AttributeType::XOR_MAPPED_ADDRESS)? {
@@ -416,26 +440,18 @@ impl<'a> Message<'a> {
 
     /// USERNAME.
     pub fn username(&self) -> Option<&'a str> {
-        match self.get(AttributeType::USERNAME)? {
-            Attribute::Username(s) => Some(s),
-            _ => None,
-        }
+        // `parse` noted where it is and checked that it is UTF-8.
+        std::str::from_utf8(self.value_at(self.trailer.username?)).ok()
     }
 
     /// REALM.
     pub fn realm(&self) -> Option<&'a str> {
-        match self.get(AttributeType::REALM)? {
-            Attribute::Realm(s) => Some(s),
-            _ => None,
-        }
+        self.text(AttributeType::REALM)
     }
 
     /// NONCE.
     pub fn nonce(&self) -> Option<&'a str> {
-        match self.get(AttributeType::NONCE)? {
-            Attribute::Nonce(s) => Some(s),
-            _ => None,
-        }
+        self.text(AttributeType::NONCE)
     }
 
     /// ERROR-CODE.
@@ -448,10 +464,7 @@ impl<'a> Message<'a> {
 
     /// SOFTWARE.
     pub fn software(&self) -> Option<&'a str> {
-        match self.get(AttributeType::SOFTWARE)? {
-            Attribute::Software(s) => Some(s),
-            _ => None,
-        }
+        self.text(AttributeType::SOFTWARE)
     }
 }
 
@@ -502,6 +515,8 @@ fn validate(attribute: AttributeType, value: &[u8], tid: &TransactionId) -> Resu
         AttributeType::ICE_CONTROLLED | AttributeType::ICE_CONTROLLING => Some(8),
         AttributeType::USE_CANDIDATE => Some(0),
         AttributeType::MESSAGE_INTEGRITY => Some(20),
+        // Every ICE check carries it; skip the generic decoder's dispatch.
+        AttributeType::USERNAME => return crate::attribute::decode_username(value).map(|_| ()),
         _ => None,
     };
     match fixed {

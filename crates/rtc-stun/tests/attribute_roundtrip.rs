@@ -302,3 +302,88 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The builder writes the ICE check's attributes without its generic encoder; the bytes must
+    /// be the ones the generic encoder writes for the same values.
+    #[test]
+    fn ice_check_fast_path_writes_what_the_generic_path_writes(
+        username in "\\PC{0,40}",
+        priority in any::<u32>(),
+        tiebreaker in any::<u64>(),
+        controlling in any::<bool>(),
+        use_candidate in any::<bool>(),
+        tid in any::<[u8; 12]>(),
+    ) {
+        let key = IntegrityKey::short_term("VOkJxbRl1RmTxUk/WvJxBt");
+        let tid = TransactionId::new(tid);
+        let (role, role_type) = if controlling {
+            (Attribute::IceControlling(tiebreaker), AttributeType::ICE_CONTROLLING)
+        } else {
+            (Attribute::IceControlled(tiebreaker), AttributeType::ICE_CONTROLLED)
+        };
+        // Leftover bytes in the buffer must not leak into the padding.
+        let mut typed = vec![0xAAu8; 1024];
+        let mut b = MessageBuilder::new(&mut typed, Class::Request, Method::BINDING, tid).unwrap();
+        b.add(&Attribute::Username(&username)).unwrap();
+        b.add(&Attribute::Priority(priority)).unwrap();
+        b.add(&role).unwrap();
+        if use_candidate { b.add(&Attribute::UseCandidate).unwrap(); }
+        b.add_message_integrity(&key).unwrap().add_fingerprint().unwrap();
+        // Fast-path attributes are refused once the message is sealed, like any other.
+        prop_assert!(matches!(b.add(&Attribute::Username("x")), Err(Error::MessageSealed(_))));
+        prop_assert!(matches!(b.add(&Attribute::UseCandidate), Err(Error::MessageSealed(_))));
+        let typed_len = b.len();
+
+        let mut raw = vec![0x55u8; 1024];
+        let mut b = MessageBuilder::new(&mut raw, Class::Request, Method::BINDING, tid).unwrap();
+        b.add_raw(AttributeType::USERNAME, username.as_bytes()).unwrap();
+        b.add_raw(AttributeType::PRIORITY, &priority.to_be_bytes()).unwrap();
+        b.add_raw(role_type, &tiebreaker.to_be_bytes()).unwrap();
+        if use_candidate { b.add_raw(AttributeType::USE_CANDIDATE, &[]).unwrap(); }
+        b.add_message_integrity(&key).unwrap().add_fingerprint().unwrap();
+        let raw_len = b.len();
+        prop_assert_eq!(&typed[..typed_len], &raw[..raw_len]);
+
+        let m = Message::parse(&typed[..typed_len]).unwrap();
+        prop_assert_eq!(m.username(), Some(username.as_str()));
+        prop_assert_eq!(m.verify_integrity(&key), Ok(()));
+    }
+
+    /// `username()` is the first USERNAME a receiver processes: not a later duplicate, and not
+    /// one after MESSAGE-INTEGRITY (RFC 8489 §14.5).
+    #[test]
+    fn username_is_the_first_processed_one(
+        first in "[a-z]{0,12}",
+        second in "[a-z]{0,12}",
+        before_integrity in any::<bool>(),
+    ) {
+        let key = IntegrityKey::short_term("pw");
+        let mut buf = vec![0u8; 512];
+        let mut b = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, TransactionId::new([1; 12])).unwrap();
+        if before_integrity {
+            b.add(&Attribute::Username(&first)).unwrap();
+            b.add(&Attribute::Username(&second)).unwrap();
+        }
+        b.add_message_integrity(&key).unwrap();
+        let mut len = b.len();
+        if !before_integrity {
+            // Appended by hand after MESSAGE-INTEGRITY: ignored by receivers.
+            let value = first.as_bytes();
+            buf[len..len + 2].copy_from_slice(&AttributeType::USERNAME.0.to_be_bytes());
+            buf[len + 2..len + 4].copy_from_slice(&(value.len() as u16).to_be_bytes());
+            buf[len + 4..len + 4 + value.len()].copy_from_slice(value);
+            let padded = value.len().next_multiple_of(4);
+            buf[len + 4 + value.len()..len + 4 + padded].fill(0);
+            len += 4 + padded;
+            buf[2..4].copy_from_slice(&((len - 20) as u16).to_be_bytes());
+        }
+        let m = Message::parse(&buf[..len]).unwrap();
+        let expected = before_integrity.then_some(first.as_str());
+        prop_assert_eq!(m.username(), expected);
+        prop_assert_eq!(m.username(), match m.get(AttributeType::USERNAME) {
+            Some(Attribute::Username(s)) => Some(s),
+            _ => None,
+        });
+    }
+}
