@@ -15,13 +15,14 @@
 //            full layer is sent, only on the receiver's feedback (transport-cc).
 // It says `complete` when it decoded --frames of the video it receives and got 50 audio
 // packets (both, receive, reflect), or when it has sent --frames video frames and 50 audio
-// packets (send), or when each of the three layers has sent --frames frames (simulcast).
+// packets (send), or when each of the three layers has sent --frames frames and its send-side
+// estimate has reached --min-estimate bit/s (simulcast; 0 by default).
 'use strict';
 
 const { runSignallingPeer, AUTOPLAY } = require('../common/chromium');
 
 function parseArgs(argv = process.argv.slice(2)) {
-  const args = { offerer: null, timeoutMs: 40000, frames: 30, mode: 'both' };
+  const args = { offerer: null, timeoutMs: 40000, frames: 30, mode: 'both', minEstimate: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--offer') args.offerer = true;
@@ -29,11 +30,12 @@ function parseArgs(argv = process.argv.slice(2)) {
     else if (a === '--timeout') args.timeoutMs = Number(argv[++i]) * 1000;
     else if (a === '--frames') args.frames = Number(argv[++i]);
     else if (a === '--mode') args.mode = argv[++i];
+    else if (a === '--min-estimate') args.minEstimate = Number(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   const modes = ['both', 'receive', 'send', 'reflect', 'simulcast'];
   if (args.offerer === null || !modes.includes(args.mode) || (args.mode === 'simulcast' && !args.offerer)) {
-    throw new Error('usage: --offer|--answer [--timeout S] [--frames N] [--mode both|receive|send|reflect|simulcast (offering)]');
+    throw new Error('usage: --offer|--answer [--timeout S] [--frames N] [--mode both|receive|send|reflect|simulcast (offering)] [--min-estimate BITS]');
   }
   return args;
 }
@@ -117,7 +119,10 @@ function pageMain(opts) {
     let enough;
     if (opts.mode === 'simulcast') {
       const rids = Object.keys(sent);
-      enough = rids.length === 3 && rids.every((r) => sent[r].framesSent >= opts.frames);
+      // The estimate climbs while the layers run; on a loaded machine it takes longer, so wait
+      // for it (up to --timeout) rather than reading it once.
+      enough = rids.length === 3 && rids.every((r) => sent[r].framesSent >= opts.frames)
+        && estimate >= opts.minEstimate;
     } else if (opts.mode === 'send') {
       enough = framesSent >= opts.frames && audioPacketsSent >= 50;
     } else {

@@ -156,7 +156,10 @@ const EXAMPLES: [&str; 5] = [
 /// Simulcast: the layers Chromium sends (rid, width of its 1280x720 camera scaled down), and
 /// the send-side estimate it must reach. Chromium starts at 300 kbit/s and, without
 /// transport-cc feedback, stayed at 1.1 Mbit/s and never sent the full layer in 20 s; on our
-/// feedback it reached 5.7 Mbit/s with all three layers in 3.7 s (2026-11-22, by hand).
+/// feedback it reached 5.7 Mbit/s with all three layers in 3.7 s (2026-11-22, by hand). On a
+/// loaded machine the climb is slower (1.67 Mbit/s after 11 s in one CI run, its encoder
+/// starved), so Chromium waits for the estimate (`--min-estimate`, up to its timeout) before
+/// it says `complete`.
 const LAYERS: [(&str, u64); 3] = [("q", 320), ("h", 640), ("f", 1280)];
 const SIMULCAST_ESTIMATE: f64 = 2_000_000.0;
 
@@ -237,6 +240,8 @@ fn simulcast<'a>(session: &Session, chromium: &'a Peer) -> Row<'a> {
             PEER_FRAMES,
             "--timeout",
             SIDE_TIMEOUT,
+            "--min-estimate",
+            &SIMULCAST_ESTIMATE.to_string(),
         ]),
         out,
         our_files: None,
