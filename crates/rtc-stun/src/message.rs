@@ -357,16 +357,8 @@ impl<'a> Message<'a> {
 
     /// The first attribute of type `attribute` (RFC 8489 §14: later duplicates are ignored).
     pub fn get(&self, attribute: AttributeType) -> Option<Attribute<'a>> {
-        // Walk the headers and decode only the match (its value was validated by `parse`).
-        let mut offset = HEADER_LEN;
-        while offset < self.bytes.len() {
-            let (t, value, next) = next_attribute(self.bytes, offset).ok()?;
-            if t == attribute && !is_ignored(&self.trailer, t, offset) {
-                return Attribute::decode(t, value, &self.transaction_id()).ok();
-            }
-            offset = next;
-        }
-        None
+        // Decode only the match (its value was validated by `parse`).
+        Attribute::decode(attribute, self.raw(attribute)?, &self.transaction_id()).ok()
     }
 
     /// Comprehension-required attribute types this crate does not know (RFC 8489 §6.3.1: a
