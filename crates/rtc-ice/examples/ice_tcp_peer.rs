@@ -423,6 +423,12 @@ impl Peer {
 
     fn on_frame(&mut self, now: Instant, key: Key, frame: &[u8]) {
         self.stats.frames_received += 1;
+        if !self.conns.contains_key(&key) {
+            // Read in the same batch as a frame that selected a pair, after which the
+            // connection was closed (RFC 6544 §8): the agent already forgot it.
+            self.log(&format!("< {} (closed) {}", key.1, describe(frame)));
+            return;
+        }
         self.log(&format!("< {} {}", key.1, describe(frame)));
         if let Ok(m) = Message::parse(frame) {
             match m.class() {

@@ -596,6 +596,48 @@ fn a_broken_connection_is_reopened_by_the_active_end() {
 }
 
 #[test]
+fn an_answer_queued_for_a_closed_connection_is_dropped_not_sent_on_a_new_one() {
+    // The race of a driver closing the connections the selection does not use (RFC 6544 §8)
+    // while a check that came on one is answered: the answer belongs to that connection
+    // (RFC 8489 §6.3.1.2) and must not make the driver open another from the active candidate.
+    let mut net = tcp_only(0, true);
+    assert!(net.run_until(Duration::from_secs(10), Net::connected));
+    // B (passive) checks A (active) on the connection: a consent check, taken off B's queue.
+    let request = loop {
+        let at = net.b().poll_timeout().expect("consent checks are due");
+        net.now = net.now.max(at);
+        let now = net.now;
+        net.sides[1].agent.handle_timeout(now);
+        if let Some(t) = net.sides[1].agent.poll_transmit() {
+            break t;
+        }
+    };
+    assert!(matches!(
+        request.transport,
+        Transport::Tcp(TcpType::Passive)
+    ));
+    let key = (addr("10.0.0.1:9"), addr("10.0.0.2:6000"));
+    assert!(net.sides[0].conns.contains_key(&key));
+    let now = net.now;
+    let a = &mut net.sides[0].agent;
+    assert!(a.handle_tcp_packet(now, key.0, key.1, &request.contents));
+    // The driver closes the connection before it polls the answer.
+    a.tcp_closed(now, key.0, key.1);
+    let mut queued = Vec::new();
+    while let Some(t) = a.poll_transmit() {
+        queued.push(t);
+    }
+    let answers: Vec<_> = queued
+        .iter()
+        .filter(|t| {
+            rtc_stun::Message::parse(&t.contents)
+                .is_ok_and(|m| m.class() != rtc_stun::Class::Request)
+        })
+        .collect();
+    assert!(answers.is_empty(), "answers still queued: {answers:?}");
+}
+
+#[test]
 fn a_broken_connection_the_active_end_cannot_reopen_ends_in_failure() {
     let mut net = tcp_only(0, true);
     assert!(net.run_until(Duration::from_secs(10), Net::connected));

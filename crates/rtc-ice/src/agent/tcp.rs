@@ -46,6 +46,9 @@ impl Agent {
     /// the peer's USE-CANDIDATE is followed, as the old pair is no longer valid), and consent
     /// freshness fails the agent if nothing comes back within
     /// [`crate::Config::consent_timeout`].
+    ///
+    /// Transmits still queued for the connection (an answer to a check that arrived on it,
+    /// say) are dropped: the driver is never asked to open a connection to send a response.
     pub fn tcp_closed(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr) {
         let affected: Vec<usize> = (0..self.pairs.len())
             .filter(|&i| {
@@ -63,6 +66,12 @@ impl Agent {
         // Only the selected pair's connection is worth reopening; others the driver may have
         // closed on purpose (RFC 6544 §8: after selection, close the unused ones).
         let lost_selected = self.selected.is_some_and(|s| affected.contains(&s));
+        // What is queued for the connection goes with it: an answer to a check that came on
+        // it goes back on that connection (RFC 8489 §6.3.1.2), never makes the driver open a
+        // new one from an active candidate; a check queued on it was this connection's (its
+        // transaction is dropped below, and a reopening check is queued afresh).
+        self.transmits
+            .retain(|t| !(t.transport.is_tcp() && t.source == local && t.destination == remote));
         for i in affected {
             let reopen = {
                 let ours = &self.local_candidates[self.pairs[i].local];
