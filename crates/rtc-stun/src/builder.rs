@@ -236,7 +236,7 @@ impl<'b> MessageBuilder<'b> {
         let sealed = self.check_order(AttributeType::MESSAGE_INTEGRITY)?;
         let t = AttributeType::MESSAGE_INTEGRITY;
         let start = self.reserve(t, 20)?;
-        let mac = key.sign_sha1(&self.buf[..start - ATTRIBUTE_HEADER_LEN]);
+        let mac = key.sign_sha1(&self.buf[..start + 20], start - ATTRIBUTE_HEADER_LEN);
         self.buf[start..start + 20].copy_from_slice(&mac);
         self.sealed = sealed;
         Ok(self)

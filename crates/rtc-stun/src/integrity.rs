@@ -97,9 +97,10 @@ impl IntegrityKey {
         }
     }
 
-    /// HMAC-SHA1 of `bytes` (a message whose length field already counts MESSAGE-INTEGRITY).
-    pub(crate) fn sign_sha1(&self, bytes: &[u8]) -> [u8; 20] {
-        self.sha1.sign(&[bytes])
+    /// HMAC-SHA1 of `buf[..len]` (a message whose length field already counts
+    /// MESSAGE-INTEGRITY); `buf` goes on with the attribute's space, which is read, not signed.
+    pub(crate) fn sign_sha1(&self, buf: &[u8], len: usize) -> [u8; 20] {
+        self.sha1.sign_prefix(buf, len)
     }
 
     /// HMAC-SHA256 of `bytes`.
@@ -118,7 +119,8 @@ impl IntegrityKey {
         value: &[u8],
     ) -> Result<(), Error> {
         let length = length_through(offset, value.len()).to_be_bytes();
-        let mac = self.sha1.sign_patched(&message[..offset], 2, length);
+        // The whole message, read past `offset` (not signed there): see `sign_prefix_patched`.
+        let mac = self.sha1.sign_prefix_patched(message, offset, 2, length);
         if constant_time_eq(&mac, value) {
             Ok(())
         } else {
@@ -180,12 +182,12 @@ mod tests {
         let direct = IntegrityKey::from_bytes(&Md5::digest(b"user:realm:pass"));
         let derived =
             IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId::MD5).unwrap();
-        assert_eq!(derived.sign_sha1(b"abc"), direct.sign_sha1(b"abc"));
+        assert_eq!(derived.sign_sha1(b"abc", 3), direct.sign_sha1(b"abc", 3));
         // RFC 8489 §9.2.2: with SHA-256 the key is the SHA-256 of the same string.
         let direct = IntegrityKey::from_bytes(&Sha256::digest(b"user:realm:pass"));
         let derived =
             IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId::SHA256).unwrap();
-        assert_eq!(derived.sign_sha1(b"abcd"), direct.sign_sha1(b"abcd"));
+        assert_eq!(derived.sign_sha1(b"abcd", 4), direct.sign_sha1(b"abcd", 4));
         assert_eq!(derived.sign_sha256(b"abcd"), direct.sign_sha256(b"abcd"));
         assert!(IntegrityKey::long_term("user", "realm", "pass", PasswordAlgorithmId(7)).is_none());
     }
