@@ -40,18 +40,15 @@ mod ours {
             .unwrap()
             .add(&Attribute::UseCandidate)
             .unwrap()
-            .add_message_integrity(key)
-            .unwrap()
-            .add_fingerprint()
+            .add_message_integrity_and_fingerprint(key)
             .unwrap();
         b.len()
     }
 
     /// Parse (FINGERPRINT checked), verify MESSAGE-INTEGRITY, read USERNAME.
     pub(crate) fn parse_verify(bytes: &[u8], key: &IntegrityKey) -> usize {
-        let m = Message::parse(bytes).unwrap();
+        let m = Message::parse_verified(bytes, key).unwrap();
         assert!(m.has_fingerprint());
-        m.verify_integrity(key).unwrap();
         m.username().unwrap().len()
     }
 }

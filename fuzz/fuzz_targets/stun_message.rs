@@ -5,11 +5,15 @@ use libfuzzer_sys::fuzz_target;
 use rtc_stun::{IntegrityKey, Message, MessageBuilder};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Message::parse(data);
+    let key = IntegrityKey::short_term("fuzz");
+    // The one-call parse and verify agrees with the two calls.
+    let separate = Message::parse(data).and_then(|m| m.verify_integrity(&key).map(|()| m));
+    let together = Message::parse_verified(data, &key);
+    assert_eq!(together.map(|m| m.as_bytes()), separate.map(|m| m.as_bytes()));
     let Ok(m) = Message::parse_allow_rfc3489(data) else {
         return;
     };
-    let _ = m.verify_integrity(&IntegrityKey::short_term("fuzz"));
+    let _ = m.verify_integrity(&key);
     let _ = format!("{m:?}");
     if m.is_rfc3489() {
         return;

@@ -177,8 +177,8 @@ impl HmacSha1 {
         self.short_one_portable(buf, len, patch)
     }
 
-    /// The portable path of `short_one` (on x86_64, compiled for the tests that compare the two).
-    #[cfg(any(test, not(target_arch = "x86_64")))]
+    /// The portable path of `short_one` (on x86_64, for a patch other than STUN's, and in the
+    /// tests that compare the two).
     fn short_one_portable(
         &self,
         buf: &[u8],
@@ -195,34 +195,41 @@ impl HmacSha1 {
 
     /// HMAC of `buf[..len]` (at most [`SHORT_MAX`] bytes, `len <= buf.len()`), with `patch`
     /// (inside `..len`) applied: the blocks are made in SSE2 registers, 16 bytes at a time.
+    /// STUN patches its length field, bytes 2 and 3; a patch elsewhere takes the portable path.
     #[cfg(target_arch = "x86_64")]
     fn short_one(&self, buf: &[u8], len: usize, patch: Option<(usize, [u8; 2])>) -> [u8; 20] {
-        let mut blocks = [[0u8; 16]; 8];
+        let length_patch = match patch {
+            None => None,
+            Some((2, bytes)) => Some(bytes),
+            Some(_) => return self.short_one_portable(buf, len, patch),
+        };
+        let mut blocks: [GenericArray<u8, U64>; 2] = Default::default();
         // SHA-1 padding (FIPS 180-4 §5.1.1): 0x80 after the message, zeros, and the length in
         // bits (the ipad block included) in the last 8 bytes of one block or of two.
-        let chunks = if len < 56 { 4 } else { 8 };
-        let bits = (64 + len as u64) * 8;
-        for (i, slot) in blocks.iter_mut().enumerate().take(chunks) {
-            let start = i * 16;
-            let mut v = sse::chunk(buf, start, len);
-            if let Some((at, bytes)) = patch {
-                for (k, byte) in bytes.into_iter().enumerate() {
-                    if let Some(offset) = (at + k).checked_sub(start).filter(|&o| o < 16) {
-                        v = sse::set_byte(v, offset, byte);
-                    }
-                }
+        let last = if len < 56 { 3 } else { 7 };
+        let bits = sse::with_high_u64_be(sse::zero(), (64 + len as u64) * 8);
+        let full = len / 16;
+        let whole = buf.get(..full * 16).unwrap_or_default();
+        for (i, piece) in whole.chunks_exact(16).enumerate() {
+            let mut v = sse::load(piece);
+            if let (0, Some(p)) = (i, length_patch) {
+                v = sse::with_bytes_2_3(v, p);
             }
-            if i + 1 == chunks {
-                v = sse::with_high_u64_be(v, bits);
-            }
-            sse::store(slot, v);
+            put(&mut blocks, i, v);
         }
-        let flat = blocks.as_flattened();
+        // The chunk the message ends in (or, for a multiple of 16 bytes, starts the padding).
+        let mut tail = sse::chunk(buf, full * 16, len);
+        if let (0, Some(p)) = (full, length_patch) {
+            tail = sse::with_bytes_2_3(tail, p);
+        }
+        if full == last {
+            tail = sse::or(tail, bits);
+        } else {
+            put(&mut blocks, last, bits);
+        }
+        put(&mut blocks, full, tail);
         let mut state = self.inner;
-        sha1_block(&mut state, &flat[..64]);
-        if chunks == 8 {
-            sha1_block(&mut state, &flat[64..]);
-        }
+        sha1::compress(&mut state, &blocks[..(last + 1) / 4]);
         self.finish(state)
     }
 
@@ -284,13 +291,22 @@ impl HmacSha1 {
     }
 }
 
+/// Stores `v` as the 16-byte piece `i` (below 8) of two SHA-1 blocks.
+#[cfg(target_arch = "x86_64")]
+fn put(blocks: &mut [GenericArray<u8, U64>; 2], i: usize, v: safe_arch::m128i) {
+    if let Some(piece) = blocks[i / 4 % 2][i % 4 * 16..].first_chunk_mut::<16>() {
+        sse::store(piece, v);
+    }
+}
+
 /// The 16-byte pieces of SHA-1 blocks, in SSE2 registers (baseline on x86_64).
 #[cfg(target_arch = "x86_64")]
 mod sse {
     use safe_arch::{
-        bitand_m128i, bitandnot_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_gt_mask_i8_m128i,
-        load_unaligned_m128i, m128i, set_i64_m128i, set_reversed_i8_m128i, set_reversed_i32_m128i,
-        set_splat_i8_m128i, store_unaligned_m128i, zeroed_m128i,
+        bitand_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_gt_mask_i8_m128i,
+        insert_i16_from_i32_m128i, load_unaligned_m128i, m128i, set_i64_m128i,
+        set_reversed_i8_m128i, set_reversed_i32_m128i, set_splat_i8_m128i, store_unaligned_m128i,
+        zeroed_m128i,
     };
 
     fn iota() -> m128i {
@@ -331,14 +347,25 @@ mod sse {
         bitor_m128i(bitand_m128i(raw, keep), pad)
     }
 
-    /// `v` with byte `offset` (below 16) set to `byte`.
+    /// 16 bytes.
     #[inline(always)]
-    pub(super) fn set_byte(v: m128i, offset: usize, byte: u8) -> m128i {
-        let at = cmp_eq_mask_i8_m128i(iota(), set_splat_i8_m128i(offset as i8));
-        bitor_m128i(
-            bitandnot_m128i(at, v),
-            bitand_m128i(at, set_splat_i8_m128i(byte as i8)),
-        )
+    pub(super) fn load(piece: &[u8]) -> m128i {
+        match piece.first_chunk::<16>() {
+            Some(bytes) => load_unaligned_m128i(bytes),
+            None => zeroed_m128i(),
+        }
+    }
+
+    /// `v` with bytes 2 and 3 replaced by `bytes`.
+    #[inline(always)]
+    pub(super) fn with_bytes_2_3(v: m128i, bytes: [u8; 2]) -> m128i {
+        insert_i16_from_i32_m128i::<1>(v, i32::from(u16::from_le_bytes(bytes)))
+    }
+
+    /// Bitwise or.
+    #[inline(always)]
+    pub(super) fn or(a: m128i, b: m128i) -> m128i {
+        bitor_m128i(a, b)
     }
 
     /// `v` with `value` OR-ed big-endian into its last 8 bytes (which are zero).
@@ -367,8 +394,18 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
+    // Eight bytes at a time (a MAC is 10, 16, 20 or 32 bytes), then the rest one by one.
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_rest, b_rest) = (a8.remainder(), b8.remainder());
+    let word = |c: &[u8]| c.first_chunk::<8>().map_or(0, |w| u64::from_ne_bytes(*w));
+    let wide = a8
+        .zip(b8)
+        .fold(0u64, |acc, (x, y)| acc | (word(x) ^ word(y)));
+    let narrow = a_rest
+        .iter()
+        .zip(b_rest)
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(wide | u64::from(narrow)) == 0
 }
 
 #[cfg(test)]

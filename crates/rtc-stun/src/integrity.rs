@@ -103,6 +103,11 @@ impl IntegrityKey {
         self.sha1.sign_prefix(buf, len)
     }
 
+    /// [`Self::sign_sha1`] with the length field (bytes 2 and 3) read as `length`.
+    pub(crate) fn sign_sha1_patched(&self, buf: &[u8], len: usize, length: [u8; 2]) -> [u8; 20] {
+        self.sha1.sign_prefix_patched(buf, len, 2, length)
+    }
+
     /// HMAC-SHA256 of `bytes`.
     pub(crate) fn sign_sha256(&self, bytes: &[u8]) -> [u8; 32] {
         let mut mac = self.sha256.clone();
@@ -118,14 +123,16 @@ impl IntegrityKey {
         offset: usize,
         value: &[u8],
     ) -> Result<(), Error> {
-        let length = length_through(offset, value.len()).to_be_bytes();
+        check_mac(&self.mac_sha1_at(message, offset), value)
+    }
+
+    /// The MESSAGE-INTEGRITY value a sender computes for an attribute at `offset` of
+    /// `message`: the HMAC covers the message up to the attribute, with the header's length
+    /// field set to end just after it (RFC 8489 §14.5).
+    pub(crate) fn mac_sha1_at(&self, message: &[u8], offset: usize) -> [u8; 20] {
+        let length = length_through(offset, 20).to_be_bytes();
         // The whole message, read past `offset` (not signed there): see `sign_prefix_patched`.
-        let mac = self.sha1.sign_prefix_patched(message, offset, 2, length);
-        if constant_time_eq(&mac, value) {
-            Ok(())
-        } else {
-            Err(Error::IntegrityMismatch)
-        }
+        self.sha1.sign_prefix_patched(message, offset, 2, length)
     }
 
     /// Checks a (possibly truncated) MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6).
@@ -140,6 +147,15 @@ impl IntegrityKey {
         // Constant-time comparison of the leftmost `value.len()` bytes.
         mac.verify_truncated_left(value)
             .map_err(|_| Error::IntegrityMismatch)
+    }
+}
+
+/// Compares a computed MESSAGE-INTEGRITY with the received one, in constant time.
+pub(crate) fn check_mac(mac: &[u8; 20], value: &[u8]) -> Result<(), Error> {
+    if constant_time_eq(mac, value) {
+        Ok(())
+    } else {
+        Err(Error::IntegrityMismatch)
     }
 }
 

@@ -252,6 +252,93 @@ proptest! {
         prop_assert_eq!(ordinary, expected);
     }
 
+    /// `add_message_integrity_and_fingerprint` writes what the two calls write, refuses what
+    /// they refuse, and writes nothing when the buffer cannot hold both attributes.
+    #[test]
+    fn integrity_and_fingerprint_in_one_call_are_the_two_calls(
+        attrs in prop::collection::vec(owned(), 0..6),
+        password in "\\PC{0,24}",
+        tid in any::<[u8; 12]>(),
+        short_by in 0usize..30,
+    ) {
+        let key = IntegrityKey::short_term(&password);
+        let mut two = vec![0u8; 4096];
+        let len = build(&mut two, Class::Request, 1, tid, &attrs).unwrap();
+        let mut one = two.clone();
+        let unsealed = two[..len].to_vec();
+        let mut b = MessageBuilder::resume(&mut two, len).unwrap();
+        b.add_message_integrity(&key).unwrap().add_fingerprint().unwrap();
+        let two_len = b.len();
+        let mut b = MessageBuilder::resume(&mut one, len).unwrap();
+        b.add_message_integrity_and_fingerprint(&key).unwrap();
+        prop_assert!(matches!(b.add(&Attribute::Priority(1)), Err(Error::MessageSealed(_))));
+        prop_assert!(matches!(b.add_fingerprint(), Err(Error::MessageSealed(_))));
+        prop_assert_eq!(b.len(), two_len);
+        prop_assert_eq!(&one[..two_len], &two[..two_len]);
+        // After MESSAGE-INTEGRITY, or in too small a buffer, it is refused.
+        let mut sealed = unsealed.clone();
+        sealed.resize(4096, 0);
+        let mut b = MessageBuilder::resume(&mut sealed, len).unwrap();
+        b.add_message_integrity(&key).unwrap();
+        prop_assert!(matches!(
+            b.add_message_integrity_and_fingerprint(&key),
+            Err(Error::MessageSealed(_))
+        ));
+        let mut small = unsealed.clone();
+        small.resize(len + 32 - short_by.clamp(1, 32), 0);
+        let mut b = MessageBuilder::resume(&mut small, len).unwrap();
+        let refused = matches!(
+            b.add_message_integrity_and_fingerprint(&key),
+            Err(Error::BufferTooSmall { .. })
+        );
+        prop_assert!(refused);
+        prop_assert_eq!(b.len(), len);
+        prop_assert_eq!(&small[..len], &unsealed[..]);
+    }
+
+    /// `Message::parse_verified` gives the outcome of `parse` then `verify_integrity`, for any
+    /// message with or without integrity and fingerprint, any key, and any flipped byte.
+    #[test]
+    fn parse_verified_is_parse_then_verify(
+        attrs in prop::collection::vec(owned(), 0..6),
+        sha1 in any::<bool>(),
+        sha256 in any::<bool>(),
+        fingerprint in any::<bool>(),
+        right_key in any::<bool>(),
+        flip in any::<Option<(prop::sample::Index, u8)>>(),
+        tid in any::<[u8; 12]>(),
+    ) {
+        let key = IntegrityKey::short_term("VOkJxbRl1RmTxUk/WvJxBt");
+        let mut buf = vec![0u8; 4096];
+        let len = build(&mut buf, Class::Request, 1, tid, &attrs).unwrap();
+        let mut b = MessageBuilder::resume(&mut buf, len).unwrap();
+        if sha1 && fingerprint && !sha256 {
+            b.add_message_integrity_and_fingerprint(&key).unwrap();
+        } else {
+            if sha1 { b.add_message_integrity(&key).unwrap(); }
+            if sha256 { b.add_message_integrity_sha256(&key).unwrap(); }
+            if fingerprint { b.add_fingerprint().unwrap(); }
+        }
+        let len = b.len();
+        let mut bytes = buf[..len].to_vec();
+        if let Some((at, bits)) = flip {
+            let at = at.index(bytes.len());
+            bytes[at] ^= bits.max(1);
+        }
+        let check = if right_key { key } else { IntegrityKey::short_term("wrong") };
+        let separate = Message::parse(&bytes).and_then(|m| m.verify_integrity(&check).map(|()| m));
+        let together = Message::parse_verified(&bytes, &check);
+        prop_assert_eq!(together.is_ok(), separate.is_ok());
+        match (together, separate) {
+            (Ok(a), Ok(b)) => {
+                prop_assert_eq!(a.as_bytes(), b.as_bytes());
+                prop_assert_eq!(a.username(), b.username());
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            _ => unreachable!(),
+        }
+    }
+
     #[test]
     fn every_truncation_is_a_typed_error(
         attrs in prop::collection::vec(owned(), 1..6),
@@ -348,6 +435,7 @@ proptest! {
         let m = Message::parse(&typed[..typed_len]).unwrap();
         prop_assert_eq!(m.username(), Some(username.as_str()));
         prop_assert_eq!(m.verify_integrity(&key), Ok(()));
+        prop_assert_eq!(Message::parse_verified(&typed[..typed_len], &key).map(|m| m.username()), Ok(Some(username.as_str())));
     }
 
     /// `username()` is the first USERNAME a receiver processes: not a later duplicate, and not

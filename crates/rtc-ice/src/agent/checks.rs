@@ -210,8 +210,7 @@ impl Agent {
                     Ok(m)
                 }
             })
-            .and_then(|m| m.add_message_integrity(key))
-            .and_then(|m| m.add_fingerprint());
+            .and_then(|m| m.add_message_integrity_and_fingerprint(key));
         if built.is_err() {
             return;
         }
@@ -350,15 +349,13 @@ impl Agent {
         let reply = if conflict {
             MessageBuilder::new(&mut buf, Class::Error, Method::BINDING, tid).and_then(|mut b| {
                 b.add(&Attribute::ErrorCode(ErrorCode::ROLE_CONFLICT))?
-                    .add_message_integrity(&self.local_key)?
-                    .add_fingerprint()?;
+                    .add_message_integrity_and_fingerprint(&self.local_key)?;
                 Ok(b.finish().to_vec())
             })
         } else {
             MessageBuilder::new(&mut buf, Class::Success, Method::BINDING, tid).and_then(|mut b| {
                 b.add(&Attribute::XorMappedAddress(from))?
-                    .add_message_integrity(&self.local_key)?
-                    .add_fingerprint()?;
+                    .add_message_integrity_and_fingerprint(&self.local_key)?;
                 Ok(b.finish().to_vec())
             })
         };
