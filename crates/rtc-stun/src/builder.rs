@@ -291,38 +291,6 @@ impl<'b> MessageBuilder<'b> {
         Ok(self)
     }
 
-    #[doc(hidden)]
-    #[inline]
-    pub fn xv1(&mut self, key: &IntegrityKey) -> Result<&mut Self, Error> {
-        self.check_order(AttributeType::MESSAGE_INTEGRITY)?;
-        let end = self.len + 2 * ATTRIBUTE_HEADER_LEN + 20 + 4;
-        if end > self.buf.len() {
-            return Err(Error::BufferTooSmall {
-                needed: end,
-                available: self.buf.len(),
-            });
-        }
-        let start = self.reserve(AttributeType::MESSAGE_INTEGRITY, 20)?;
-        let mac_end = start + 20;
-        let final_length = (end - HEADER_LEN) as u16;
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(&self.buf[..2]);
-        crc.update(&final_length.to_be_bytes());
-        crc.update(&self.buf[4..start]);
-        let mac = key.sign_sha1(&self.buf[..mac_end], start - ATTRIBUTE_HEADER_LEN);
-        crc.update(&mac);
-        let value = (crc.finalize() ^ FINGERPRINT_XOR).to_be_bytes();
-        self.buf[start..mac_end].copy_from_slice(&mac);
-        let fp = &mut self.buf[mac_end..end];
-        fp[..2].copy_from_slice(&AttributeType::FINGERPRINT.0.to_be_bytes());
-        fp[2..4].copy_from_slice(&4u16.to_be_bytes());
-        fp[4..].copy_from_slice(&value);
-        self.buf[2..4].copy_from_slice(&final_length.to_be_bytes());
-        self.len = end;
-        self.sealed = 3;
-        Ok(self)
-    }
-
     /// Appends MESSAGE-INTEGRITY-SHA256 with the full 32-byte HMAC (RFC 8489 §14.6).
     pub fn add_message_integrity_sha256(&mut self, key: &IntegrityKey) -> Result<&mut Self, Error> {
         let sealed = self.check_order(AttributeType::MESSAGE_INTEGRITY_SHA256)?;
