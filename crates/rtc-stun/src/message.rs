@@ -258,9 +258,11 @@ impl<'a> Message<'a> {
         if bytes.len() > total {
             return Err(Error::TrailingData(bytes.len() - total));
         }
-        let tid = TransactionId(tid_bytes(bytes));
         let mut trailer = Trailer::default();
         let mut username = None;
+        // Where MESSAGE-INTEGRITY(-SHA256) was found: ordinary attributes after it are ignored
+        // (RFC 8489 §14.5, §14.6), so they are not decoded either; the rest must decode.
+        let mut sealed_at = usize::MAX;
         let mut offset = HEADER_LEN;
         while offset < total {
             let (attribute, value, next) = next_attribute(bytes, offset)?;
@@ -268,26 +270,30 @@ impl<'a> Message<'a> {
                 return Err(Error::AttributeAfterFingerprint(attribute));
             }
             match attribute {
-                AttributeType::FINGERPRINT => trailer.fingerprint = Some(offset),
+                AttributeType::USERNAME if offset < sealed_at => {
+                    let text = crate::attribute::decode_username(value)?;
+                    username = username.or(Some(text));
+                }
+                AttributeType::FINGERPRINT => {
+                    fixed_length(attribute, value, 4)?;
+                    trailer.fingerprint = Some(offset);
+                }
                 AttributeType::MESSAGE_INTEGRITY
                     if trailer.integrity.is_none() && trailer.integrity_sha256.is_none() =>
                 {
-                    trailer.integrity = Some(offset)
+                    fixed_length(attribute, value, 20)?;
+                    trailer.integrity = Some(offset);
+                    sealed_at = offset;
                 }
                 AttributeType::MESSAGE_INTEGRITY_SHA256 if trailer.integrity_sha256.is_none() => {
-                    trailer.integrity_sha256 = Some(offset)
+                    validate(attribute, value, bytes)?;
+                    trailer.integrity_sha256 = Some(offset);
+                    sealed_at = sealed_at.min(offset);
                 }
+                // A later MESSAGE-INTEGRITY(-SHA256) is ignored, like anything after the first.
+                AttributeType::MESSAGE_INTEGRITY | AttributeType::MESSAGE_INTEGRITY_SHA256 => {}
+                _ if offset < sealed_at => validate(attribute, value, bytes)?,
                 _ => {}
-            }
-            // Everything after the integrity attributes is ignored (RFC 8489 §14.5, §14.6), so
-            // it is not decoded either; the rest must decode.
-            if !is_ignored(&trailer, attribute, offset) {
-                if attribute == AttributeType::USERNAME {
-                    let text = crate::attribute::decode_username(value)?;
-                    username = username.or(Some(text));
-                } else {
-                    validate(attribute, value, &tid)?;
-                }
             }
             offset = next;
         }
@@ -534,26 +540,35 @@ fn next_attribute(bytes: &[u8], offset: usize) -> Result<(AttributeType, &[u8], 
     Ok((attribute, &bytes[start..start + len], next))
 }
 
-/// Checks that `value` decodes as `attribute`. The fixed-size attributes of every ICE check
-/// only need their length checked, so they skip building the typed value; everything else goes
-/// through [`Attribute::decode`]. Either way the outcome is the same as decoding.
-fn validate(attribute: AttributeType, value: &[u8], tid: &TransactionId) -> Result<(), Error> {
-    let fixed = match attribute {
-        AttributeType::PRIORITY | AttributeType::FINGERPRINT | AttributeType::LIFETIME => Some(4),
-        AttributeType::ICE_CONTROLLED | AttributeType::ICE_CONTROLLING => Some(8),
-        AttributeType::USE_CANDIDATE => Some(0),
-        AttributeType::MESSAGE_INTEGRITY => Some(20),
-        // Every ICE check carries it; skip the generic decoder's dispatch.
-        AttributeType::USERNAME => return crate::attribute::decode_username(value).map(|_| ()),
-        _ => None,
-    };
-    match fixed {
-        Some(len) if value.len() == len => Ok(()),
-        Some(_) => Err(Error::InvalidAttributeLength {
+/// Checks that `value` decodes as `attribute` in the message `bytes`. The fixed-size attributes
+/// of every ICE check only need their length checked, so they skip building the typed value;
+/// everything else goes through [`Attribute::decode`]. Either way the outcome is the same as
+/// decoding.
+fn validate(attribute: AttributeType, value: &[u8], bytes: &[u8]) -> Result<(), Error> {
+    match attribute {
+        AttributeType::PRIORITY | AttributeType::FINGERPRINT | AttributeType::LIFETIME => {
+            fixed_length(attribute, value, 4)
+        }
+        AttributeType::ICE_CONTROLLED | AttributeType::ICE_CONTROLLING => {
+            fixed_length(attribute, value, 8)
+        }
+        AttributeType::USE_CANDIDATE => fixed_length(attribute, value, 0),
+        AttributeType::MESSAGE_INTEGRITY => fixed_length(attribute, value, 20),
+        AttributeType::USERNAME => crate::attribute::decode_username(value).map(|_| ()),
+        _ => Attribute::decode(attribute, value, &TransactionId(tid_bytes(bytes))).map(|_| ()),
+    }
+}
+
+/// The length check of an attribute whose value has a fixed size.
+#[inline]
+fn fixed_length(attribute: AttributeType, value: &[u8], len: usize) -> Result<(), Error> {
+    if value.len() == len {
+        Ok(())
+    } else {
+        Err(Error::InvalidAttributeLength {
             attribute,
             length: value.len(),
-        }),
-        None => Attribute::decode(attribute, value, tid).map(|_| ()),
+        })
     }
 }
 
@@ -652,6 +667,8 @@ mod tests {
 
     #[test]
     fn validate_agrees_with_decode() {
+        let mut header = [0u8; HEADER_LEN];
+        header[8..].fill(5);
         let tid = TransactionId([5; 12]);
         let types = [
             0x0024u16, 0x8028, 0x000D, 0x8029, 0x802A, 0x0025, 0x0008, 0x0006, 0x0020,
@@ -661,7 +678,7 @@ mod tests {
                 let value = vec![0x41u8; len];
                 let t = AttributeType(t);
                 assert_eq!(
-                    validate(t, &value, &tid).is_ok(),
+                    validate(t, &value, &header).is_ok(),
                     Attribute::decode(t, &value, &tid).is_ok(),
                     "{t} with {len} bytes"
                 );
