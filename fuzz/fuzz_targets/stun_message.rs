@@ -9,7 +9,10 @@ fuzz_target!(|data: &[u8]| {
     // The one-call parse and verify agrees with the two calls.
     let separate = Message::parse(data).and_then(|m| m.verify_integrity(&key).map(|()| m));
     let together = Message::parse_verified(data, &key);
-    assert_eq!(together.map(|m| m.as_bytes()), separate.map(|m| m.as_bytes()));
+    assert_eq!(
+        together.map(|m| m.as_bytes()),
+        separate.map(|m| m.as_bytes())
+    );
     let Ok(m) = Message::parse_allow_rfc3489(data) else {
         return;
     };
