@@ -258,6 +258,12 @@ impl<'b> MessageBuilder<'b> {
         self.check_order(AttributeType::MESSAGE_INTEGRITY)?;
         // Both attributes fit, or neither is written.
         let end = self.len + 2 * ATTRIBUTE_HEADER_LEN + 20 + 4;
+        if end - HEADER_LEN > usize::from(u16::MAX) {
+            return Err(Error::ValueTooLong {
+                attribute: AttributeType::FINGERPRINT,
+                length: 4,
+            });
+        }
         if end > self.buf.len() {
             return Err(Error::BufferTooSmall {
                 needed: end,
@@ -351,5 +357,35 @@ impl<'b> MessageBuilder<'b> {
         let length = (end - HEADER_LEN) as u16;
         self.buf[2..4].copy_from_slice(&length.to_be_bytes());
         Ok(start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integrity_and_fingerprint_past_the_length_field_limit_are_refused_whole() {
+        // A message whose MESSAGE-INTEGRITY still fits the 16-bit length but whose FINGERPRINT
+        // would not: refused, as `add_fingerprint` would, and nothing written.
+        let key = IntegrityKey::short_term("pw");
+        let mut buf = vec![0u8; 70_000];
+        let mut b = MessageBuilder::new(
+            &mut buf,
+            Class::Indication,
+            Method::BINDING,
+            TransactionId::new([1; 12]),
+        )
+        .unwrap();
+        let value = vec![7u8; usize::from(u16::MAX) - 4 - 24 - 4];
+        b.add_raw(AttributeType(0x8050), &value).unwrap();
+        let before = b.len();
+        assert!(matches!(
+            b.add_message_integrity_and_fingerprint(&key),
+            Err(Error::ValueTooLong { .. })
+        ));
+        assert_eq!(b.len(), before);
+        b.add_message_integrity(&key).unwrap();
+        assert!(b.add_fingerprint().is_err());
     }
 }
