@@ -135,6 +135,19 @@ impl IntegrityKey {
         self.sha1.sign_prefix_patched(message, offset, 2, length)
     }
 
+    /// [`IntegrityKey::mac_sha1_at`], with `between` run while the HMAC is computed.
+    #[inline(always)]
+    pub(crate) fn mac_sha1_at_with<R>(
+        &self,
+        message: &[u8],
+        offset: usize,
+        between: impl FnOnce() -> R,
+    ) -> ([u8; 20], R) {
+        let length = length_through(offset, 20).to_be_bytes();
+        self.sha1
+            .sign_prefix_patched_with(message, offset, 2, length, between)
+    }
+
     /// Checks a (possibly truncated) MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6).
     pub(crate) fn verify_sha256(
         &self,

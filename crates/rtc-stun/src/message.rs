@@ -401,8 +401,9 @@ impl<'a> Message<'a> {
 
     /// [`Message::parse`] then [`Message::verify_integrity`], in one call and faster: a
     /// message whose last attributes are MESSAGE-INTEGRITY and FINGERPRINT (every ICE
-    /// connectivity check, RFC 8445 §7.2.2) has its HMAC started before the rest is parsed, so
-    /// that the parsing runs alongside the HMAC's SHA-1 rounds. The HMAC is used only once the
+    /// connectivity check, RFC 8445 §7.2.2) has its HMAC started before the rest is parsed, and
+    /// the parse placed between the HMAC's inner and outer hashes, so that it runs alongside
+    /// their SHA-1 rounds. The HMAC is used only once the
     /// parse has confirmed where MESSAGE-INTEGRITY is; otherwise the message is verified as
     /// [`Message::verify_integrity`] does.
     ///
@@ -413,8 +414,14 @@ impl<'a> Message<'a> {
             .len()
             .checked_sub(MI_FP)
             .filter(|&at| at >= HEADER_LEN && bytes[at..at + 4] == [0x00, 0x08, 0x00, 0x14]);
-        let early = guess.map(|at| (at, key.mac_sha1_at(bytes, at)));
-        let message = Self::parse(bytes)?;
+        let (early, parsed) = match guess {
+            Some(at) => {
+                let (mac, parsed) = key.mac_sha1_at_with(bytes, at, || Self::parse(bytes));
+                (Some((at, mac)), parsed)
+            }
+            None => (None, Self::parse(bytes)),
+        };
+        let message = parsed?;
         match (early, message.trailer) {
             (
                 Some((at, mac)),
