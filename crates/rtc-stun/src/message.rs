@@ -403,9 +403,9 @@ impl<'a> Message<'a> {
     /// message whose last attributes are MESSAGE-INTEGRITY and FINGERPRINT (every ICE
     /// connectivity check, RFC 8445 §7.2.2) has its HMAC started before the rest is parsed, and
     /// the parse placed between the HMAC's inner and outer hashes, so that it runs alongside
-    /// their SHA-1 rounds. The HMAC is used only once the
-    /// parse has confirmed where MESSAGE-INTEGRITY is; otherwise the message is verified as
-    /// [`Message::verify_integrity`] does.
+    /// their SHA-1 rounds. The HMAC is used only once the parse has confirmed where
+    /// MESSAGE-INTEGRITY is; otherwise the message is verified as [`Message::verify_integrity`]
+    /// does.
     ///
     /// Errors are those of `parse`, then those of `verify_integrity`.
     pub fn parse_verified(bytes: &'a [u8], key: &IntegrityKey) -> Result<Self, Error> {
