@@ -110,7 +110,8 @@ fn fmt() -> Result {
 }
 
 /// The one rule of DESIGN.md: protocol crates are sans-IO. Every package under `crates/` but
-/// the facade `rtc` and the application `rtc-cli` must not depend on tokio, even transitively.
+/// the facade `rtc` must not depend on tokio, even transitively. (Applications on the facade,
+/// such as `rtc-cli`, live under `apps/`.)
 fn sans_io() -> Result {
     let root = util::repo_root();
     let packages = protocol_packages(&root)?;
@@ -145,8 +146,8 @@ fn sans_io() -> Result {
     }
 }
 
-/// Packages under `crates/` that may use tokio: the facade and the application on it.
-const IO_PACKAGES: &[&str] = &["rtc", "rtc-cli"];
+/// The package under `crates/` that may use tokio: the facade.
+const IO_PACKAGES: &[&str] = &["rtc"];
 
 /// Names of the workspace packages under `crates/`, except [`IO_PACKAGES`].
 fn protocol_packages(root: &Path) -> Result<Vec<String>> {
@@ -267,7 +268,7 @@ mod tests {
             "packages": [
                 { "name": "rtc-stun", "manifest_path": "/r/crates/rtc-stun/Cargo.toml" },
                 { "name": "rtc", "manifest_path": "/r/crates/rtc/Cargo.toml" },
-                { "name": "rtc-cli", "manifest_path": "/r/crates/rtc-cli/Cargo.toml" },
+                { "name": "rtc-cli", "manifest_path": "/r/apps/rtc-cli/Cargo.toml" },
                 { "name": "xtask", "manifest_path": "/r/xtask/Cargo.toml" },
                 { "name": "rtc-ice", "manifest_path": "/r/crates/rtc-ice/Cargo.toml" }
             ]

@@ -1,4 +1,4 @@
-//! The `demo` interop layer: the `rtc` application (crates/rtc-cli) with headless Chromium
+//! The `demo` interop layer: the `rtc` application (apps/rtc-cli) with headless Chromium
 //! on its embedded page, end to end through its signaling server, in the layer's network
 //! namespace. interop/demo/README.md describes the rows.
 //!
@@ -323,11 +323,7 @@ mod tests {
         for file in ["README.md", "demo.js"] {
             assert!(demo_dir().join(file).is_file(), "{file}");
         }
-        assert!(
-            util::repo_root()
-                .join("crates/rtc-cli/web/app.js")
-                .is_file()
-        );
+        assert!(util::repo_root().join("apps/rtc-cli/web/app.js").is_file());
     }
 
     #[test]

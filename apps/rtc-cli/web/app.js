@@ -1,6 +1,6 @@
 // The rtc demo page: joins the room of its URL on the signaling server, calls the peer (the
 // newcomer offers), shows both videos, and runs a chat and file transfers over data channels.
-// The file protocol is the CLI's (crates/rtc-cli/src/transfer.rs): on a channel labelled
+// The file protocol is the CLI's (apps/rtc-cli/src/transfer.rs): on a channel labelled
 // "file", a text header {name,size,sha256}, binary chunks of 16 KiB, the text "done"; the
 // receiver answers {"type":"result","ok":true|false,...}. docs/demo.md describes it all.
 //
