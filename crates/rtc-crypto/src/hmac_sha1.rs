@@ -27,6 +27,9 @@ fn sha1_block(state: &mut [u32; 5], block: &[u8]) {
     sha1::compress(state, std::slice::from_ref(GenericArray::from_slice(block)));
 }
 
+/// One 64-byte SHA-1 block, as the `sha1` crate takes it.
+pub type Sha1Block = GenericArray<u8, U64>;
+
 /// Longest message signed through the two-block path: 119 bytes leave room for the padding
 /// byte and the 8-byte length in two blocks.
 const SHORT_MAX: usize = 119;
@@ -168,6 +171,18 @@ impl HmacSha1 {
             (Some(head), Some(tail)) => self.sign(&[head, &patch, tail]),
             _ => self.sign(&[message]),
         }
+    }
+
+    /// HMAC of a message given as its inner hash's blocks, already padded (FIPS 180-4 §5.1.1:
+    /// 0x80, zeros, and the length in bits counting the 64-byte ipad block before them). For a
+    /// caller that put the message together in whole blocks itself (STUN's ICE check): nothing
+    /// is copied again.
+    /// The blocks are compressed in one call: between two calls the SHA-1 state would go out of
+    /// the SHA-NI registers and back.
+    pub fn sign_padded_blocks(&self, blocks: &[Sha1Block]) -> [u8; 20] {
+        let mut state = self.inner;
+        sha1::compress(&mut state, blocks);
+        self.finish(state)
     }
 
     /// HMAC of `buf[..len]` (at most [`SHORT_MAX`] bytes, `len <= buf.len()`), with `patch`
@@ -489,6 +504,31 @@ mod tests {
                     assert_eq!(ours.sign_patched(&data[..len], 2, [0xEE, 0xFF]), expected);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn padded_blocks_sign_as_the_message_they_hold() {
+        for len in [0usize, 1, 55, 56, 60, 63, 64, 119] {
+            let message: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let mut padded = vec![0u8; (len + 9).div_ceil(64) * 64];
+            padded[..len].copy_from_slice(&message);
+            padded[len] = 0x80;
+            let bits = ((64 + len) as u64 * 8).to_be_bytes();
+            let end = padded.len();
+            padded[end - 8..].copy_from_slice(&bits);
+            let blocks: Vec<Sha1Block> = padded
+                .chunks_exact(64)
+                .map(|b| *Sha1Block::from_slice(b))
+                .collect();
+            let key = HmacSha1::new(b"key");
+            let mut reference = Hmac::<Sha1>::new_from_slice(b"key").unwrap();
+            reference.update(&message);
+            assert_eq!(
+                key.sign_padded_blocks(&blocks),
+                reference.finalize().into_bytes()[..],
+                "{len}"
+            );
         }
     }
 

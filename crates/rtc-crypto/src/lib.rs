@@ -65,7 +65,7 @@ mod hmac_sha1;
 mod ring_backend;
 mod rust_crypto;
 
-pub use hmac_sha1::{HmacSha1, constant_time_eq};
+pub use hmac_sha1::{HmacSha1, Sha1Block, constant_time_eq};
 
 /// What can go wrong in a primitive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

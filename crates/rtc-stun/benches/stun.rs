@@ -6,7 +6,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rtc_stun::{Attribute, Class, IntegrityKey, Message, MessageBuilder, Method, TransactionId};
+use rtc_stun::{
+    Attribute, Class, IceCheck, IceRole, IntegrityKey, Message, MessageBuilder, Method,
+    TransactionId,
+};
 
 const USERNAME: &str = "evtj:h6vY";
 const PASSWORD: &str = "VOkJxbRl1RmTxUk/WvJxBt";
@@ -37,6 +40,20 @@ fn benches(c: &mut Criterion) {
     g.bench_function("build binding request (MI + FINGERPRINT)", |b| {
         let mut out = [0u8; 256];
         b.iter(|| build(black_box(&mut out), black_box(&key), black_box(tid)))
+    });
+    g.bench_function("build ICE check (IceCheck::write)", |b| {
+        let mut out = [0u8; 256];
+        b.iter(|| {
+            IceCheck {
+                transaction_id: black_box(tid),
+                username: USERNAME,
+                priority: 0x6e00_01ff,
+                role: IceRole::Controlling(0x932f_f9b1_5126_3b36),
+                use_candidate: true,
+            }
+            .write(black_box(&mut out), black_box(&key))
+            .unwrap()
+        })
     });
     g.bench_function("parse binding request", |b| {
         b.iter(|| {

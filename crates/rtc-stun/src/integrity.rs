@@ -108,6 +108,12 @@ impl IntegrityKey {
         self.sha1.sign_prefix_patched(buf, len, 2, length)
     }
 
+    /// MESSAGE-INTEGRITY of a message given as its padded inner-hash blocks (see
+    /// [`HmacSha1::sign_padded_blocks`]).
+    pub(crate) fn sign_sha1_padded_blocks(&self, blocks: &[rtc_crypto::Sha1Block]) -> [u8; 20] {
+        self.sha1.sign_padded_blocks(blocks)
+    }
+
     /// HMAC-SHA256 of `bytes`.
     pub(crate) fn sign_sha256(&self, bytes: &[u8]) -> [u8; 32] {
         let mut mac = self.sha256.clone();

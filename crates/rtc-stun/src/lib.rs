@@ -55,6 +55,7 @@ mod attribute;
 mod builder;
 mod client;
 mod error;
+mod ice_check;
 mod integrity;
 mod message;
 mod server;
@@ -66,6 +67,7 @@ pub use attribute::{
 pub use builder::MessageBuilder;
 pub use client::{ClientConfig, ClientEvent, StunClient, Transmit, Transport};
 pub use error::Error;
+pub use ice_check::{IceCheck, IceRole};
 pub use integrity::{FINGERPRINT_XOR, IntegrityKey, fingerprint, user_hash};
 pub use message::{
     ATTRIBUTE_HEADER_LEN, Attributes, Class, ErrorCode, HEADER_LEN, MAGIC_COOKIE, Message, Method,

@@ -5,7 +5,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use rtc_stun::{Attribute, Class, ErrorCode, Message, MessageBuilder, Method, TransactionId};
+use rtc_stun::{
+    Attribute, Class, ErrorCode, IceCheck, IceRole, Message, MessageBuilder, Method, TransactionId,
+};
 
 use super::{Agent, Event, IceState, Pair, PairState};
 use crate::candidate::{Candidate, CandidateKind, Transport};
@@ -190,31 +192,22 @@ impl Agent {
         let source = self.local_candidates[pair.local].base;
         let destination = self.remote_candidates[pair.remote].address;
         let username = format!("{}:{}", remote.ufrag, self.local.ufrag);
+        let check = IceCheck {
+            transaction_id: tid,
+            username: &username,
+            priority,
+            role: if self.controlling {
+                IceRole::Controlling(self.tie_breaker)
+            } else {
+                IceRole::Controlled(self.tie_breaker)
+            },
+            use_candidate: nominate && self.controlling,
+        };
         let mut buf = [0u8; 256];
-        let Ok(mut m) = MessageBuilder::new(&mut buf, Class::Request, Method::BINDING, tid) else {
+        let Ok(len) = check.write(&mut buf, key) else {
             return;
         };
-        let role = if self.controlling {
-            Attribute::IceControlling(self.tie_breaker)
-        } else {
-            Attribute::IceControlled(self.tie_breaker)
-        };
-        let built = m
-            .add(&Attribute::Username(&username))
-            .and_then(|m| m.add(&Attribute::Priority(priority)))
-            .and_then(|m| m.add(&role))
-            .and_then(|m| {
-                if nominate && self.controlling {
-                    m.add(&Attribute::UseCandidate)
-                } else {
-                    Ok(m)
-                }
-            })
-            .and_then(|m| m.add_message_integrity_and_fingerprint(key));
-        if built.is_err() {
-            return;
-        }
-        let contents = m.finish().to_vec();
+        let contents = buf[..len].to_vec();
         if !self.emit(now, source, destination, contents, transport) {
             // Through a relay without a permission yet: asked for; the check goes again
             // soon without counting this attempt.
