@@ -238,32 +238,18 @@ impl HmacSha1 {
             Some((2, bytes)) => Some(bytes),
             Some(_) => return None,
         };
-        let mut blocks: [GenericArray<u8, U64>; 2] = Default::default();
-        // SHA-1 padding (FIPS 180-4 §5.1.1): 0x80 after the message, zeros, and the length in
-        // bits (the ipad block included) in the last 8 bytes of one block or of two.
-        let last = if len < 56 { 3 } else { 7 };
-        let bits = sse::with_high_u64_be(sse::zero(), (64 + len as u64) * 8);
-        let full = len / 16;
-        let whole = buf.get(..full * 16).unwrap_or_default();
-        for (i, piece) in whole.chunks_exact(16).enumerate() {
-            let mut v = sse::load(piece);
-            if let (0, Some(p)) = (i, length_patch) {
-                v = sse::with_bytes_2_3(v, p);
-            }
-            put(&mut blocks, i, v);
-        }
-        // The chunk the message ends in (or, for a multiple of 16 bytes, starts the padding).
-        let mut tail = sse::chunk(buf, full * 16, len);
-        if let (0, Some(p)) = (full, length_patch) {
-            tail = sse::with_bytes_2_3(tail, p);
-        }
-        if full == last {
-            tail = sse::or(tail, bits);
-        } else {
-            put(&mut blocks, last, bits);
-        }
-        put(&mut blocks, full, tail);
-        Some((blocks, (last + 1) / 4))
+        // One copy of the code per number of whole 16-byte pieces: a fixed sequence of loads
+        // and stores, with no loop bound to wait for.
+        Some(match len / 16 {
+            0 => blocks_with::<0>(buf, len, length_patch),
+            1 => blocks_with::<1>(buf, len, length_patch),
+            2 => blocks_with::<2>(buf, len, length_patch),
+            3 => blocks_with::<3>(buf, len, length_patch),
+            4 => blocks_with::<4>(buf, len, length_patch),
+            5 => blocks_with::<5>(buf, len, length_patch),
+            6 => blocks_with::<6>(buf, len, length_patch),
+            _ => blocks_with::<7>(buf, len, length_patch),
+        })
     }
 
     /// [`HmacSha1::sign_prefix_patched`] and the result of `between`, which is run after the
@@ -353,8 +339,44 @@ impl HmacSha1 {
     }
 }
 
+/// The padded inner blocks of `buf[..len]`, `len / 16 == FULL` (`len` at most [`SHORT_MAX`]),
+/// with the length field patched, and how many blocks there are.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn blocks_with<const FULL: usize>(
+    buf: &[u8],
+    len: usize,
+    length_patch: Option<[u8; 2]>,
+) -> ([GenericArray<u8, U64>; 2], usize) {
+    // SHA-1 padding (FIPS 180-4 §5.1.1): 0x80 after the message, zeros, and the length in
+    // bits (the ipad block included) in the last 8 bytes of one block or of two.
+    let last = if len < 56 { 3 } else { 7 };
+    let bits = sse::with_high_u64_be(sse::zero(), (64 + len as u64) * 8);
+    let mut blocks: [GenericArray<u8, U64>; 2] = Default::default();
+    for i in 0..FULL {
+        let mut v = sse::load(buf.get(16 * i..).unwrap_or_default());
+        if let (0, Some(p)) = (i, length_patch) {
+            v = sse::with_bytes_2_3(v, p);
+        }
+        put(&mut blocks, i, v);
+    }
+    // The piece the message ends in (or, for a multiple of 16 bytes, starts the padding).
+    let mut tail = sse::chunk(buf, FULL * 16, len);
+    if let (0, Some(p)) = (FULL, length_patch) {
+        tail = sse::with_bytes_2_3(tail, p);
+    }
+    if FULL == last {
+        tail = sse::or(tail, bits);
+    } else {
+        put(&mut blocks, last, bits);
+    }
+    put(&mut blocks, FULL, tail);
+    (blocks, (last + 1) / 4)
+}
+
 /// Stores `v` as the 16-byte piece `i` (below 8) of two SHA-1 blocks.
 #[cfg(target_arch = "x86_64")]
+#[inline(always)]
 fn put(blocks: &mut [GenericArray<u8, U64>; 2], i: usize, v: safe_arch::m128i) {
     if let Some(piece) = blocks[i / 4 % 2][i % 4 * 16..].first_chunk_mut::<16>() {
         sse::store(piece, v);
