@@ -278,7 +278,7 @@ impl<'b> MessageBuilder<'b> {
         let integrity_length = self.buf[2..4].try_into().unwrap_or([0; 2]);
         let final_length = (end - HEADER_LEN) as u16;
         self.buf[2..4].copy_from_slice(&final_length.to_be_bytes());
-        let mut crc = crc32fast::Hasher::new();
+        let mut crc = crate::integrity::crc32_hasher();
         crc.update(&self.buf[..start]);
         let mac = key.sign_sha1_patched(
             &self.buf[..mac_end],

@@ -234,7 +234,7 @@ impl IceCheck<'_> {
         }
 
         // RFC 8489 §14.7: the CRC covers everything before FINGERPRINT, with the final length.
-        let mut crc = crc32fast::Hasher::new();
+        let mut crc = crate::integrity::crc32_hasher();
         crc.update(&out[..prefix]);
         let mac = key.sign_sha1_padded_blocks(&blocks[..used]);
         out[prefix..prefix + 20].copy_from_slice(&mac);

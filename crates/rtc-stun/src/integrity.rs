@@ -19,7 +19,18 @@ pub const FINGERPRINT_XOR: u32 = 0x5354_554E;
 /// FINGERPRINT value of `bytes` (the message up to the FINGERPRINT attribute, with a length field
 /// that already counts it).
 pub fn fingerprint(bytes: &[u8]) -> u32 {
-    crc32fast::hash(bytes) ^ FINGERPRINT_XOR
+    let mut crc = crc32_hasher();
+    crc.update(bytes);
+    crc.finalize() ^ FINGERPRINT_XOR
+}
+
+/// A fresh CRC-32 hasher. `crc32fast::Hasher::new` asks the CPU-feature cache for its
+/// implementation on every call (several checks); this asks once and clones the result.
+#[inline]
+pub(crate) fn crc32_hasher() -> crc32fast::Hasher {
+    static HASHER: std::sync::LazyLock<crc32fast::Hasher> =
+        std::sync::LazyLock::new(crc32fast::Hasher::new);
+    HASHER.clone()
 }
 
 /// RFC 8489 §9.1.1 and §9.2.2 run passwords and realms through the OpaqueString profile
